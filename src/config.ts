@@ -1,0 +1,217 @@
+/**
+ * Configuration: one zod schema over every variable of the contract, read from Workers bindings or
+ * `process.env`. Invalid configuration is reported all at once, naming each bad variable and why; the
+ * caller stops before listening. Secrets are never echoed back in messages.
+ */
+import { z } from "zod";
+import { decodeSecret } from "./lib/secret";
+
+/** Where the app runs: embedded defaults exist only on Node. */
+export type Runtime = "node" | "workers";
+
+/** Validated configuration. */
+export interface Config {
+  runtime: Runtime;
+  /** Public base URL without a trailing slash; the `iss` of every token. */
+  issuer: string;
+  /** True when the issuer is on localhost (dev conveniences allowed). */
+  issuerIsLocal: boolean;
+  port: number;
+  databaseUrl: string;
+  databaseAuthToken: string | undefined;
+  upstash: { url: string; token: string } | undefined;
+  /** Decoded AUTHBRIDGE_SECRET (≥ 32 bytes). */
+  secret: Uint8Array;
+  signingAlg: "EdDSA" | "ES256";
+  audience: string;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  refreshIdleTtl: number;
+  refreshReuseGrace: number;
+  entitlementsMaxAge: number;
+  entitlementsGrace: number;
+  devLogin: boolean;
+  trustProxy: boolean;
+  github: { clientId: string; clientSecret: string } | undefined;
+  discord: { clientId: string; clientSecret: string } | undefined;
+  slack: { clientId: string; clientSecret: string } | undefined;
+  /** The rules document as given (inline JSON text); parsed and validated by `src/rules`. */
+  rulesText: string | undefined;
+  /** Embedded defaults in use, one human line each (printed as warnings at start). */
+  defaultsInUse: string[];
+}
+
+/** Raised when configuration is invalid; `problems` names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+const seconds = (def: number, min = 1) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of seconds")
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`))
+    .optional()
+    .transform((v) => v ?? def);
+
+const flag = z
+  .enum(["0", "1", "true", "false", ""], { message: "must be 1 or 0" })
+  .optional()
+  .transform((v) => v === "1" || v === "true");
+
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\/[^/\s]+/i.test(v) && URL.canParse(v), "must be an http(s) URL");
+
+const schema = z.object({
+  AUTHBRIDGE_ISSUER: httpUrl
+    .refine((v) => {
+      const u = new URL(v);
+      return !u.search && !u.hash && !u.username && !u.password;
+    }, "must have no query, fragment or credentials")
+    .optional(),
+  PORT: z
+    .string()
+    .regex(/^\d+$/, "must be a port number")
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(65535, "must be at most 65535"))
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^(file:|libsql:\/\/|https?:\/\/)/i.test(v), "must start with file:, libsql://, http:// or https://")
+    .optional(),
+  DATABASE_AUTH_TOKEN: z.string().min(1).optional(),
+  UPSTASH_REDIS_REST_URL: httpUrl.optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1, "must not be empty").optional(),
+  AUTHBRIDGE_SECRET: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      if (!decodeSecret(v)) ctx.addIssue({ code: "custom", message: "must be at least 32 random bytes, base64url or hex" });
+    }),
+  AUTHBRIDGE_SIGNING_ALG: z.enum(["EdDSA", "ES256"], { message: "must be EdDSA or ES256" }).optional(),
+  AUTHBRIDGE_AUDIENCE: z.string().min(1).optional(),
+  ACCESS_TOKEN_TTL: seconds(600, 30),
+  REFRESH_TOKEN_TTL: seconds(2_592_000, 60),
+  REFRESH_IDLE_TTL: seconds(604_800, 60),
+  REFRESH_REUSE_GRACE: seconds(10, 0),
+  ENTITLEMENTS_MAX_AGE: seconds(900, 0),
+  ENTITLEMENTS_GRACE: seconds(3600, 0),
+  AUTHBRIDGE_DEV_LOGIN: flag,
+  AUTHBRIDGE_TRUST_PROXY: flag,
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  DISCORD_CLIENT_ID: z.string().min(1).optional(),
+  DISCORD_CLIENT_SECRET: z.string().min(1).optional(),
+  SLACK_CLIENT_ID: z.string().min(1).optional(),
+  SLACK_CLIENT_SECRET: z.string().min(1).optional(),
+  AUTHBRIDGE_RULES: z.string().min(1).optional(),
+});
+
+/** Names of the variables the schema reads (everything else in the environment is ignored). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** True for `http(s)://localhost…` style issuers. */
+export function isLocalIssuer(issuer: string): boolean {
+  return LOCAL_HOSTS.has(new URL(issuer).hostname);
+}
+
+/** The issuer a given environment will use (before validation), for entry points deciding on defaults. */
+export function issuerFrom(env: Record<string, string | undefined>): string {
+  return env.AUTHBRIDGE_ISSUER ?? "http://localhost:8787";
+}
+
+function pair(name: string, id: string | undefined, secret: string | undefined, problems: string[]) {
+  if (!id && !secret) return undefined;
+  if (!id || !secret) {
+    problems.push(`${name}_CLIENT_ID and ${name}_CLIENT_SECRET: set both or neither`);
+    return undefined;
+  }
+  return { clientId: id, clientSecret: secret };
+}
+
+/**
+ * Validate an environment. Throws {@link ConfigError} listing every problem.
+ * @example const config = parseConfig(process.env, "node");
+ */
+export function parseConfig(env: Record<string, string | undefined>, runtime: Runtime): Config {
+  const input = Object.fromEntries(
+    CONFIG_VARIABLES.map((k) => [k, env[k] === "" && k !== "AUTHBRIDGE_DEV_LOGIN" ? undefined : env[k]]),
+  );
+  const parsed = schema.safeParse(input);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const defaultsInUse: string[] = [];
+  const issuer = (e.AUTHBRIDGE_ISSUER ?? "http://localhost:8787").replace(/\/+$/, "");
+  const issuerIsLocal = isLocalIssuer(issuer);
+  if (!issuerIsLocal && !issuer.startsWith("https://")) problems.push("AUTHBRIDGE_ISSUER: must be https:// unless on localhost");
+
+  let databaseUrl = e.DATABASE_URL;
+  if (!databaseUrl) {
+    if (runtime === "workers") problems.push("DATABASE_URL: required on Workers (libsql:// or https://)");
+    else {
+      databaseUrl = "file:./.data/authbridge.db";
+      defaultsInUse.push("DATABASE_URL unset: using the embedded libSQL file ./.data/authbridge.db");
+    }
+  } else if (runtime === "workers" && databaseUrl.startsWith("file:")) {
+    problems.push("DATABASE_URL: file: databases are not available on Workers");
+  }
+
+  let upstash: Config["upstash"];
+  if (e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN) {
+    upstash = { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN };
+  } else if (e.UPSTASH_REDIS_REST_URL || e.UPSTASH_REDIS_REST_TOKEN) {
+    problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN: set both or neither");
+  } else if (runtime === "workers") {
+    problems.push("UPSTASH_REDIS_REST_URL: required on Workers (the embedded store is Node only)");
+  } else {
+    defaultsInUse.push("UPSTASH_REDIS_REST_URL unset: using the embedded state store in the database");
+  }
+
+  const secret = e.AUTHBRIDGE_SECRET ? decodeSecret(e.AUTHBRIDGE_SECRET) : undefined;
+  if (!secret) problems.push("AUTHBRIDGE_SECRET: required (only a Node server on a localhost issuer generates one)");
+  if (e.AUTHBRIDGE_DEV_LOGIN && !issuerIsLocal) problems.push("AUTHBRIDGE_DEV_LOGIN: refused when the issuer is not localhost");
+  if (e.REFRESH_IDLE_TTL > e.REFRESH_TOKEN_TTL) problems.push("REFRESH_IDLE_TTL: must not exceed REFRESH_TOKEN_TTL");
+
+  const github = pair("GITHUB", e.GITHUB_CLIENT_ID, e.GITHUB_CLIENT_SECRET, problems);
+  const discord = pair("DISCORD", e.DISCORD_CLIENT_ID, e.DISCORD_CLIENT_SECRET, problems);
+  const slack = pair("SLACK", e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, problems);
+  if (problems.length > 0 || !secret || !databaseUrl) throw new ConfigError(problems);
+
+  return {
+    runtime,
+    issuer,
+    issuerIsLocal,
+    port: e.PORT ?? 8787,
+    databaseUrl,
+    databaseAuthToken: e.DATABASE_AUTH_TOKEN,
+    upstash,
+    secret,
+    signingAlg: e.AUTHBRIDGE_SIGNING_ALG ?? "EdDSA",
+    audience: e.AUTHBRIDGE_AUDIENCE ?? issuer,
+    accessTokenTtl: e.ACCESS_TOKEN_TTL,
+    refreshTokenTtl: e.REFRESH_TOKEN_TTL,
+    refreshIdleTtl: e.REFRESH_IDLE_TTL,
+    refreshReuseGrace: e.REFRESH_REUSE_GRACE,
+    entitlementsMaxAge: e.ENTITLEMENTS_MAX_AGE,
+    entitlementsGrace: e.ENTITLEMENTS_GRACE,
+    devLogin: e.AUTHBRIDGE_DEV_LOGIN,
+    trustProxy: e.AUTHBRIDGE_TRUST_PROXY,
+    github,
+    discord,
+    slack,
+    rulesText: e.AUTHBRIDGE_RULES,
+    defaultsInUse,
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Opens the database: a libSQL client for `file:`, `libsql://` or `http(s)://` URLs, wrapped by drizzle.
+ * Works on Node and Workers (the `@libsql/client` package resolves to its web build under workerd,
+ * which speaks only the remote protocols).
+ */
+import { createClient, type Client } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import * as schema from "./schema";
+
+/** The drizzle database over our schema. */
+export type Database = LibSQLDatabase<typeof schema>;
+
+/** An open database: drizzle for queries, the raw client for batches and health checks. */
+export interface DatabaseHandle {
+  db: Database;
+  client: Client;
+}
+
+/**
+ * Open the database at `url`.
+ * @example const { db } = openDatabase({ url: "file:./.data/authbridge.db" });
+ */
+export function openDatabase(opts: { url: string; authToken?: string | undefined }): DatabaseHandle {
+  const client = createClient({ url: opts.url, ...(opts.authToken ? { authToken: opts.authToken } : {}) });
+  return { db: drizzle(client, { schema }), client };
+}

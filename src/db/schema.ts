@@ -1,0 +1,134 @@
+/**
+ * The relational schema (drizzle-orm, libSQL/SQLite). Times are epoch milliseconds in integer columns;
+ * JSON lists are text columns holding JSON arrays. Migrations in `migrations/` are generated from this
+ * file with `npm run db:generate`.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** A local account: a person (`user`) or a bot/workload (`bot`). */
+export const accounts = sqliteTable("accounts", {
+  id: text("id").primaryKey(),
+  kind: text("kind", { enum: ["user", "bot"] }).notNull(),
+  displayName: text("display_name"),
+  createdAt: integer("created_at").notNull(),
+  blockedAt: integer("blocked_at"),
+});
+
+/** A platform identity linked to an account, keyed by (provider, immutable provider user id). */
+export const identities = sqliteTable(
+  "identities",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    subject: text("subject").notNull(),
+    username: text("username"),
+    email: text("email"),
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
+    avatar: text("avatar"),
+    /** Provider facts (orgs, teams, guild roles, workspace) as JSON. */
+    facts: text("facts").notNull().default("{}"),
+    factsUpdatedAt: integer("facts_updated_at"),
+    /** Provider tokens, AES-GCM encrypted under a key derived from AUTHBRIDGE_SECRET. */
+    tokensEnc: text("tokens_enc"),
+    /** Set when the platform rejected the stored token: the identity grants nothing until a new login. */
+    staleAt: integer("stale_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("identities_provider_subject").on(t.provider, t.subject),
+    index("identities_account").on(t.accountId),
+  ],
+);
+
+/** A registered OAuth client. */
+export const clients = sqliteTable("clients", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** Hash of the secret (null for public clients). */
+  secretHash: text("secret_hash"),
+  isPublic: integer("is_public", { mode: "boolean" }).notNull().default(false),
+  grants: text("grants").notNull().default("[]"),
+  scopes: text("scopes").notNull().default("[]"),
+  redirectUris: text("redirect_uris").notNull().default("[]"),
+  audiences: text("audiences").notNull().default("[]"),
+  createdAt: integer("created_at").notNull(),
+  disabledAt: integer("disabled_at"),
+});
+
+/** Token signing keys. The private JWK is encrypted under AUTHBRIDGE_SECRET. */
+export const signingKeys = sqliteTable("signing_keys", {
+  kid: text("kid").primaryKey(),
+  alg: text("alg", { enum: ["EdDSA", "ES256"] }).notNull(),
+  publicJwk: text("public_jwk").notNull(),
+  privateJwkEnc: text("private_jwk_enc").notNull(),
+  createdAt: integer("created_at").notNull(),
+  /** When a newer key became current; tokens signed before then live at most the access-token TTL. */
+  retiredAt: integer("retired_at"),
+});
+
+/** The bridge's sessions (one per login), shown on the account page. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    clientId: text("client_id"),
+    userAgent: text("user_agent"),
+    createdAt: integer("created_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("sessions_account").on(t.accountId)],
+);
+
+/** An account's derived entitlements (union over its identities) and when they were derived. */
+export const entitlements = sqliteTable("entitlements", {
+  accountId: text("account_id")
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: "cascade" }),
+  scopes: text("scopes").notNull().default("[]"),
+  roles: text("roles").notNull().default("[]"),
+  derivedAt: integer("derived_at").notNull(),
+});
+
+/** Append-only audit log. */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    type: text("type").notNull(),
+    actor: text("actor"),
+    subject: text("subject"),
+    detail: text("detail").notNull().default("{}"),
+  },
+  (t) => [index("audit_events_type_at").on(t.type, t.at)],
+);
+
+/** Backing table of the embedded state store (Node without Upstash). */
+export const stateEntries = sqliteTable(
+  "state_entries",
+  {
+    key: text("key").primaryKey(),
+    value: text("value").notNull(),
+    /** Refresh tokens: JSON `{at, payload}` once spent. */
+    spent: text("spent"),
+    /** Epoch milliseconds. */
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("state_entries_expires").on(t.expiresAt)],
+);
+
+/** Small key/value settings the server keeps for itself. */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
+});

@@ -1,0 +1,23 @@
+/**
+ * Everything the app needs from the outside world, passed into `createApp` so that tests can hand it
+ * real adapters on throwaway servers and each runtime can build its own.
+ */
+import type { Client } from "@libsql/client";
+import type { Config } from "./config";
+import type { Database } from "./db/client";
+import type { Logger } from "./lib/log";
+import type { StateStore } from "./store/store";
+import type { KeyRing } from "./tokens/keys";
+
+/** The app's dependencies. */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  /** Raw libSQL client (health checks, batches). */
+  dbClient: Client;
+  store: StateStore;
+  keys: KeyRing;
+  logger: Logger;
+  /** Clock in epoch milliseconds (injectable for tests). */
+  now: () => number;
+}

@@ -1,0 +1,41 @@
+/**
+ * Node entry (`npm start`): embedded defaults, migrations on start, then listen on PORT.
+ * Invalid configuration exits non-zero before listening.
+ */
+import { serve } from "@hono/node-server";
+import { createApp } from "./app";
+import { ConfigError, parseConfig } from "./config";
+import { applyMigrations } from "./db/migrate";
+import { consoleLogger as logger } from "./lib/log";
+import { buildDeps } from "./runtime/build-deps";
+import { prepareNodeEnv } from "./runtime/node-env";
+
+async function main(): Promise<void> {
+  let config;
+  const notes: string[] = [];
+  try {
+    const prepared = prepareNodeEnv(process.env);
+    notes.push(...prepared.notes);
+    config = parseConfig(prepared.env, "node");
+  } catch (e) {
+    console.error(e instanceof ConfigError ? e.message : `invalid configuration: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  for (const line of [...config.defaultsInUse, ...notes]) logger.warn(line);
+
+  const deps = buildDeps(config, logger);
+  await applyMigrations(deps.db);
+  if (await deps.keys.ensureCurrent()) logger.warn(`no signing key found: generated a new ${config.signingAlg} key`);
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.port, ...(process.env.HOST ? { hostname: process.env.HOST } : {}) }, (info) => {
+    logger.info(`authbridge listening on http://${info.address}:${info.port} (issuer ${config.issuer})`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((e: unknown) => {
+  logger.error("start failed", { error: e instanceof Error ? e.message : String(e) });
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+/**
+ * RFC 8414 authorization server metadata. Built from what the app actually serves: each capability adds
+ * its own fields, so the document never advertises an endpoint that does not exist.
+ */
+import { Hono } from "hono";
+import type { AppDeps } from "../deps";
+
+/** Metadata fields contributed by one mounted capability. */
+export type MetadataPart = Record<string, string | string[] | boolean>;
+
+/** Merge the base document with the parts of the mounted capabilities (list fields are unioned). */
+export function buildMetadata(issuer: string, signingAlg: string, parts: MetadataPart[]): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    issuer,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    access_token_signing_alg_values_supported: [signingAlg],
+  };
+  for (const part of parts) {
+    for (const [k, v] of Object.entries(part)) {
+      const prev = doc[k];
+      doc[k] = Array.isArray(prev) && Array.isArray(v) ? [...new Set([...prev, ...v])] : v;
+    }
+  }
+  return doc;
+}
+
+/** Routes: `/.well-known/oauth-authorization-server`. */
+export function metadataRoutes(deps: AppDeps, parts: MetadataPart[]) {
+  const doc = buildMetadata(deps.config.issuer, deps.config.signingAlg, parts);
+  return new Hono().get("/.well-known/oauth-authorization-server", (c) => {
+    c.header("Cache-Control", "public, max-age=3600");
+    c.header("Access-Control-Allow-Origin", "*");
+    return c.json(doc);
+  });
+}
