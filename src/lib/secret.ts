@@ -5,7 +5,8 @@
 
 const MIN_BYTES = 32;
 
-function fromBase64Url(s: string): Uint8Array | undefined {
+/** Decode base64url (padding optional); undefined when malformed. */
+export function fromBase64Url(s: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(s)) return undefined;
   const b64 = s.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
   try {

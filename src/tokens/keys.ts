@@ -3,7 +3,7 @@
  * AUTHBRIDGE_SECRET, rotated by the CLI. The JWKS publishes the current key and every retired key that
  * may still have signed a live token.
  */
-import { asc, desc, gt, isNull, or } from "drizzle-orm";
+import { asc, desc, gt, isNull, or, sql } from "drizzle-orm";
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -120,7 +120,7 @@ export function createKeyRing(opts: KeyRingOptions): KeyRing {
       .select({ publicJwk: signingKeys.publicJwk })
       .from(signingKeys)
       .where(or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, stillUseful)))
-      .orderBy(desc(signingKeys.createdAt));
+      .orderBy(sql`${signingKeys.retiredAt} is null desc`, desc(signingKeys.createdAt));
     const keys = rows.map((r) => JSON.parse(r.publicJwk) as PublicJwk);
     cachedJwks = { keys, until: now() + 5_000 };
     return keys;

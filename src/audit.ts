@@ -1,0 +1,39 @@
+/** Audit events in the database: who did what to which client, token or account. */
+import type { Database } from "./db/client";
+import { auditEvents } from "./db/schema";
+
+/** Kinds of audit events. */
+export type AuditType =
+  | "client.created"
+  | "client.disabled"
+  | "client.secret_rotated"
+  | "token.revoked"
+  | "refresh.reuse_detected"
+  | "account.blocked"
+  | "account.unblocked"
+  | "session.revoked"
+  | "entitlements.changed";
+
+/** One event to record. `detail` must not contain secrets or token hashes. */
+export interface AuditEvent {
+  type: AuditType;
+  actor?: string | undefined;
+  subject?: string | undefined;
+  detail?: Record<string, unknown>;
+}
+
+/** The insert statement for an event (to batch with the change it records). */
+export function auditInsert(db: Database, event: AuditEvent, at: number) {
+  return db.insert(auditEvents).values({
+    at,
+    type: event.type,
+    actor: event.actor ?? null,
+    subject: event.subject ?? null,
+    detail: JSON.stringify(event.detail ?? {}),
+  });
+}
+
+/** Record an event on its own. */
+export async function recordAudit(db: Database, event: AuditEvent, at = Date.now()): Promise<void> {
+  await auditInsert(db, event, at);
+}

@@ -1,0 +1,148 @@
+/**
+ * The client registry: confidential and public OAuth clients with their allowed grants, scopes, redirect
+ * URIs and audiences. Secrets are shown once and kept only as hashes.
+ */
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { auditInsert } from "../audit";
+import type { Database } from "../db/client";
+import { clients } from "../db/schema";
+import { newId } from "../lib/ids";
+import { hashClientSecret, newClientSecret } from "./secret-hash";
+
+/** Grant types a client may be allowed. */
+export const GRANT_TYPES = [
+  "authorization_code",
+  "refresh_token",
+  "client_credentials",
+  "urn:ietf:params:oauth:grant-type:token-exchange",
+] as const;
+/** One grant type. */
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** A registered client as the rest of the server sees it (never the secret). */
+export interface Client {
+  id: string;
+  name: string;
+  isPublic: boolean;
+  grants: GrantType[];
+  scopes: string[];
+  redirectUris: string[];
+  audiences: string[];
+  createdAt: number;
+  disabledAt: number | null;
+  /** Hash of the secret; null for public clients. Only client authentication reads it. */
+  secretHash: string | null;
+}
+
+const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "scope tokens are printable ASCII without quotes, backslashes or spaces");
+const redirectUri = z
+  .string()
+  .refine((u) => URL.canParse(u) && !new URL(u).hash, "must be an absolute URI without a fragment")
+  .refine((u) => {
+    const url = new URL(u);
+    const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+    return url.protocol === "https:" || (url.protocol === "http:" && loopback) || !["http:", "https:", "javascript:", "data:", "file:"].includes(url.protocol);
+  }, "must be https, http on loopback, or a private-use scheme");
+
+/** Input of {@link createClient}, validated. */
+export const CreateClientInput = z
+  .object({
+    name: z.string().min(1).max(200),
+    isPublic: z.boolean().default(false),
+    grants: z.array(z.enum(GRANT_TYPES)).optional(),
+    scopes: z.array(scopeToken).default([]),
+    redirectUris: z.array(redirectUri).default([]),
+    audiences: z.array(z.string().min(1)).default([]),
+  })
+  .transform((v) => ({
+    ...v,
+    grants: v.grants ?? (v.redirectUris.length > 0 || v.isPublic ? (["authorization_code", "refresh_token"] as GrantType[]) : (["client_credentials"] as GrantType[])),
+  }))
+  .superRefine((v, ctx) => {
+    if (v.isPublic && v.grants.some((g) => g === "client_credentials" || g.startsWith("urn:")))
+      ctx.addIssue({ code: "custom", path: ["grants"], message: "public clients cannot use client_credentials or token exchange" });
+    if (v.grants.includes("authorization_code") && v.redirectUris.length === 0)
+      ctx.addIssue({ code: "custom", path: ["redirectUris"], message: "authorization_code needs at least one redirect URI" });
+  });
+
+function toClient(row: typeof clients.$inferSelect): Client {
+  return {
+    id: row.id,
+    name: row.name,
+    isPublic: row.isPublic,
+    grants: JSON.parse(row.grants) as GrantType[],
+    scopes: JSON.parse(row.scopes) as string[],
+    redirectUris: JSON.parse(row.redirectUris) as string[],
+    audiences: JSON.parse(row.audiences) as string[],
+    createdAt: row.createdAt,
+    disabledAt: row.disabledAt,
+    secretHash: row.secretHash,
+  };
+}
+
+/** Public view of a client (for listings). */
+export function describeClient(c: Client) {
+  const { secretHash: _omit, ...rest } = c;
+  return rest;
+}
+
+/**
+ * Register a client; the secret (confidential clients) is returned once.
+ * @example const { client, secret } = await createClient(db, { name: "billing", scopes: ["invoices:read"] });
+ */
+export async function createClient(db: Database, input: z.input<typeof CreateClientInput>, now = Date.now()) {
+  const v = CreateClientInput.parse(input);
+  const id = newId("client");
+  const secret = v.isPublic ? undefined : newClientSecret();
+  const row = {
+    id,
+    name: v.name,
+    isPublic: v.isPublic,
+    secretHash: secret ? await hashClientSecret(secret) : null,
+    grants: JSON.stringify(v.grants),
+    scopes: JSON.stringify(v.scopes),
+    redirectUris: JSON.stringify(v.redirectUris),
+    audiences: JSON.stringify(v.audiences),
+    createdAt: now,
+    disabledAt: null,
+  };
+  await db.batch([db.insert(clients).values(row), auditInsert(db, { type: "client.created", subject: id, detail: { name: v.name, grants: v.grants } }, now)]);
+  return { client: toClient(row), secret };
+}
+
+/** One client by id, or undefined. */
+export async function findClient(db: Database, id: string): Promise<Client | undefined> {
+  const rows = await db.select().from(clients).where(eq(clients.id, id)).limit(1);
+  return rows[0] ? toClient(rows[0]) : undefined;
+}
+
+/** All clients, oldest first. */
+export async function listClients(db: Database): Promise<Client[]> {
+  return (await db.select().from(clients).orderBy(clients.createdAt)).map(toClient);
+}
+
+/** Disable a client: it authenticates no more and gets nothing. */
+export async function disableClient(db: Database, id: string, now = Date.now()): Promise<Client> {
+  const found = await findClient(db, id);
+  if (!found) throw new Error(`no client ${id}`);
+  await db.batch([
+    db.update(clients).set({ disabledAt: now }).where(eq(clients.id, id)),
+    auditInsert(db, { type: "client.disabled", subject: id }, now),
+  ]);
+  return { ...found, disabledAt: now };
+}
+
+/** Replace a confidential client's secret; the new one is returned once, the old one stops working. */
+export async function rotateClientSecret(db: Database, id: string, now = Date.now()): Promise<{ client: Client; secret: string }> {
+  const found = await findClient(db, id);
+  if (!found) throw new Error(`no client ${id}`);
+  if (found.isPublic) throw new Error(`client ${id} is public and has no secret`);
+  const secret = newClientSecret();
+  const secretHash = await hashClientSecret(secret);
+  await db.batch([
+    db.update(clients).set({ secretHash }).where(eq(clients.id, id)),
+    auditInsert(db, { type: "client.secret_rotated", subject: id }, now),
+  ]);
+  return { client: { ...found, secretHash }, secret };
+}

@@ -1,0 +1,22 @@
+/**
+ * The `client_credentials` grant: a confidential client gets a token for itself. Scope is what it asked
+ * for ∩ what it may have (all it may have when it asks for nothing); no refresh token; `sub` = client id.
+ */
+import { signAccessToken } from "../../tokens/access";
+import { chooseAudience } from "../audience";
+import { parseScope } from "../form";
+import type { GrantHandler } from "../token";
+
+/** Handler for `grant_type=client_credentials`. */
+export const clientCredentialsGrant: GrantHandler = async ({ deps, form, caller }) => {
+  const { client } = caller;
+  const requested = parseScope(form.params.scope);
+  const scopes = requested.length === 0 ? client.scopes : requested.filter((s) => client.scopes.includes(s));
+  const aud = chooseAudience(client, form.resources, deps.config.audience);
+  const at = await signAccessToken(
+    deps.keys,
+    { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: Math.floor(deps.now() / 1000) },
+    { sub: client.id, clientId: client.id, scopes, roles: [], aud },
+  );
+  return { access_token: at.token, token_type: "Bearer", expires_in: deps.config.accessTokenTtl, scope: at.scope };
+};
