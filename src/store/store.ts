@@ -27,7 +27,9 @@ export interface MarkRef {
 
 /**
  * The stored form of one refresh token. The store reads only these fields; the token service may keep
- * more in `data` (opaque to the store).
+ * more in `data` (opaque to the store). The first token of a family is stored with
+ * `put(key, JSON.stringify(record), ttlSeconds)`; later ones are written by `rotateRefresh` (do not `get`
+ * a token key: the Upstash adapter keeps rotated tokens as hashes).
  */
 export interface RefreshRecord {
   /** Family id: every token descending from one authorization shares it. */

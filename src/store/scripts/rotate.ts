@@ -4,13 +4,21 @@
  * KEYS[1] presented token hash, KEYS[2] successor hash.
  * ARGV: 1 key prefix, 2 clientId, 3 now (epoch ms), 4 grace seconds, 5 retry payload,
  *       6 successor record JSON, 7 successor TTL seconds.
- * A token is a hash: `rec` = record JSON (returned verbatim, never re-encoded), `spent` = JSON {at, payload}.
+ * A token is a hash: `rec` = record JSON (returned verbatim, never re-encoded), `spent` = JSON {at, payload};
+ * the first token of a family may also be a plain string holding the record JSON (written by `put`), which
+ * becomes a hash when it is spent.
  * Mark keys are derived from the record, so they cannot be declared in KEYS (fine on a single-shard Upstash db).
  * Returns {outcome, recordJson[, payload]}.
  */
 export const ROTATE_LUA = `
-local fields = redis.call('HMGET', KEYS[1], 'rec', 'spent')
-local raw = fields[1]
+local kind = redis.call('TYPE', KEYS[1]).ok
+local raw, spentRaw
+if kind == 'hash' then
+  local fields = redis.call('HMGET', KEYS[1], 'rec', 'spent')
+  raw, spentRaw = fields[1], fields[2]
+elseif kind == 'string' then
+  raw = redis.call('GET', KEYS[1])
+end
 if not raw then return {'unknown'} end
 local rec = cjson.decode(raw)
 local nowArg = ARGV[3]
@@ -25,8 +33,8 @@ for _, key in ipairs({familyKey, prefix .. 'rev:session:' .. rec.sid, prefix .. 
 end
 if newest ~= nil and newest >= rec.iat * 1000 then return {'revoked', raw} end
 local keepFor = math.max(1, rec.exp - math.floor(now / 1000))
-if fields[2] then
-  local spent = cjson.decode(fields[2])
+if spentRaw then
+  local spent = cjson.decode(spentRaw)
   if now - spent.at <= tonumber(ARGV[4]) * 1000 and ARGV[2] == rec.clientId then
     return {'retry', raw, spent.payload}
   end
@@ -39,7 +47,8 @@ if fields[2] then
   return {'reuse', raw}
 end
 if ARGV[2] ~= rec.clientId then return {'wrong_client', raw} end
-redis.call('HSET', KEYS[1], 'spent', '{"at":' .. nowArg .. ',"payload":' .. cjson.encode(ARGV[5]) .. '}')
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'rec', raw, 'spent', '{"at":' .. nowArg .. ',"payload":' .. cjson.encode(ARGV[5]) .. '}')
 redis.call('EXPIRE', KEYS[1], keepFor)
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'rec', ARGV[6])
@@ -48,4 +57,4 @@ return {'rotated', raw}
 `;
 
 /** SHA-1 of {@link ROTATE_LUA} (checked by test/store/scripts.test.ts). */
-export const ROTATE_SHA1 = "7fbe75784ddd6f5345ecdc8e1bbb5a71f5b0be05";
+export const ROTATE_SHA1 = "391a948a714e5b80246db78a458dc6988f0b6c4e";
