@@ -27,9 +27,9 @@ export interface MarkRef {
 
 /**
  * The stored form of one refresh token. The store reads only these fields; the token service may keep
- * more in `data` (opaque to the store). The first token of a family is stored with
- * `put(key, JSON.stringify(record), ttlSeconds)`; later ones are written by `rotateRefresh` (do not `get`
- * a token key: the Upstash adapter keeps rotated tokens as hashes).
+ * more in `data` (opaque to the store). The first token of a family is stored with `putRefresh`; later
+ * ones are written by `rotateRefresh` (read them with `getRefresh`, never `get`: the Upstash adapter keeps
+ * spent tokens as hashes).
  */
 export interface RefreshRecord {
   /** Family id: every token descending from one authorization shares it. */
@@ -54,25 +54,25 @@ export interface RotateInput {
   key: string;
   /** Client presenting it; must equal the record's `clientId`. */
   clientId: string;
-  /** The successor to store when the presented token is live. */
-  successor: { key: string; record: RefreshRecord; ttlSeconds: number };
+  /**
+   * Key of the successor. The caller derives it from the presented token, so a retry names the same
+   * successor; the store writes the presented record there with `iat` = now.
+   */
+  successorKey: string;
+  /** Idle lifetime of the successor in seconds; the store caps it at the family's absolute expiry. */
+  idleTtlSeconds: number;
   /** Seconds after use in which the same client's retry gets `retry` instead of revoking the family. */
   graceSeconds: number;
   /** Now, epoch milliseconds (injected so tests can drive the clock). */
   now: number;
-  /**
-   * Opaque blob kept with the spent token for the grace window and returned on `retry`
-   * (the token service stores its encrypted response here so a retry gets an identical answer).
-   */
-  retryPayload: string;
 }
 
-/** Result of one atomic rotation. */
+/** Result of one atomic rotation. `record` is always the presented token's record. */
 export type RotateOutcome =
-  /** The presented token was live; it is now spent and the successor is stored. */
-  | { outcome: "rotated"; record: RefreshRecord }
-  /** Spent within the grace window by the same client: nothing changed, here is the stored payload. */
-  | { outcome: "retry"; record: RefreshRecord; payload: string }
+  /** The presented token was live; it is now spent and `successor` is stored. */
+  | { outcome: "rotated"; record: RefreshRecord; successor: RefreshRecord }
+  /** Spent within the grace window by the same client: nothing changed; `spentAt` is when (epoch ms). */
+  | { outcome: "retry"; record: RefreshRecord; spentAt: number }
   /** Spent earlier (or by another client): the whole family was revoked by this call. */
   | { outcome: "reuse"; record: RefreshRecord }
   /** The family, session or account carries a revocation mark covering the token. */
@@ -81,6 +81,13 @@ export type RotateOutcome =
   | { outcome: "wrong_client"; record: RefreshRecord }
   /** No such token, or expired. */
   | { outcome: "unknown" };
+
+/** A stored refresh token as read by {@link StateStore.getRefresh}. */
+export interface StoredRefresh {
+  record: RefreshRecord;
+  /** When it was rotated (epoch ms), or null while live. */
+  spentAt: number | null;
+}
 
 /** The port. Every method is one round trip to the backing store. */
 export interface StateStore {
@@ -92,6 +99,10 @@ export interface StateStore {
   take(key: string): Promise<string | null>;
   /** Delete a key (no error when absent). */
   delete(key: string): Promise<void>;
+  /** Store the first refresh token of a family. */
+  putRefresh(key: string, record: RefreshRecord, ttlSeconds: number): Promise<void>;
+  /** Read a refresh token (live or spent) without changing it; null when absent or expired. */
+  getRefresh(key: string): Promise<StoredRefresh | null>;
   /** Rotate a refresh token in one atomic step; see {@link RotateOutcome}. */
   rotateRefresh(input: RotateInput): Promise<RotateOutcome>;
   /** Write revocation marks (one round trip). A later mark of the same kind/id replaces an earlier one. */

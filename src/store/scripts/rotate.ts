@@ -2,13 +2,12 @@
  * Lua: one atomic refresh-token rotation (see `RotateOutcome` in ../store.ts).
  *
  * KEYS[1] presented token hash, KEYS[2] successor hash.
- * ARGV: 1 key prefix, 2 clientId, 3 now (epoch ms), 4 grace seconds, 5 retry payload,
- *       6 successor record JSON, 7 successor TTL seconds.
- * A token is a hash: `rec` = record JSON (returned verbatim, never re-encoded), `spent` = JSON {at, payload};
- * the first token of a family may also be a plain string holding the record JSON (written by `put`), which
- * becomes a hash when it is spent.
+ * ARGV: 1 key prefix, 2 clientId, 3 now (epoch ms), 4 grace seconds, 5 successor idle TTL seconds.
+ * A spent token is a hash: `rec` = record JSON (returned verbatim), `spent` = epoch ms of its use; the first
+ * token of a family is a plain string holding the record JSON (written by `putRefresh`). The successor is
+ * the presented record with `iat` = now, as a plain string.
  * Mark keys are derived from the record, so they cannot be declared in KEYS (fine on a single-shard Upstash db).
- * Returns {outcome, recordJson[, payload]}.
+ * Returns {outcome, recordJson[, successorJson | spentAt]}.
  */
 export const ROTATE_LUA = `
 local kind = redis.call('TYPE', KEYS[1]).ok
@@ -34,9 +33,8 @@ end
 if newest ~= nil and newest >= rec.iat * 1000 then return {'revoked', raw} end
 local keepFor = math.max(1, rec.exp - math.floor(now / 1000))
 if spentRaw then
-  local spent = cjson.decode(spentRaw)
-  if now - spent.at <= tonumber(ARGV[4]) * 1000 and ARGV[2] == rec.clientId then
-    return {'retry', raw, spent.payload}
+  if now - tonumber(spentRaw) <= tonumber(ARGV[4]) * 1000 and ARGV[2] == rec.clientId then
+    return {'retry', raw, spentRaw}
   end
   local cur = tonumber(redis.call('GET', familyKey))
   if cur == nil or now > cur then
@@ -48,13 +46,13 @@ if spentRaw then
 end
 if ARGV[2] ~= rec.clientId then return {'wrong_client', raw} end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'rec', raw, 'spent', '{"at":' .. nowArg .. ',"payload":' .. cjson.encode(ARGV[5]) .. '}')
+redis.call('HSET', KEYS[1], 'rec', raw, 'spent', nowArg)
 redis.call('EXPIRE', KEYS[1], keepFor)
-redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], 'rec', ARGV[6])
-redis.call('EXPIRE', KEYS[2], ARGV[7])
-return {'rotated', raw}
+rec.iat = math.floor(now / 1000)
+local successor = cjson.encode(rec)
+redis.call('SET', KEYS[2], successor, 'EX', math.max(1, math.min(tonumber(ARGV[5]), keepFor)))
+return {'rotated', raw, successor}
 `;
 
 /** SHA-1 of {@link ROTATE_LUA} (checked by test/store/scripts.test.ts). */
-export const ROTATE_SHA1 = "391a948a714e5b80246db78a458dc6988f0b6c4e";
+export const ROTATE_SHA1 = "1442f39f284113fd9e97a89ef1dbb672d259bcc9";

@@ -1,0 +1,230 @@
+/**
+ * The Upstash Redis adapter of the StateStore port. Every method is one REST call (one HTTP round trip);
+ * the atomic ones run Lua by `evalsha`, falling back to `eval` once when Redis answers NOSCRIPT.
+ */
+import { Redis, errors } from "@upstash/redis";
+import { GET_REFRESH_LUA, GET_REFRESH_SHA1 } from "./scripts/get-refresh";
+import { NEWEST_MARK_LUA, NEWEST_MARK_SHA1 } from "./scripts/newest-mark";
+import { REVOKE_LUA, REVOKE_SHA1 } from "./scripts/revoke";
+import { ROTATE_LUA, ROTATE_SHA1 } from "./scripts/rotate";
+import {
+  StoreUnavailableError,
+  markKey,
+  type MarkRef,
+  type RefreshRecord,
+  type RevocationMark,
+  type RotateInput,
+  type RotateOutcome,
+  type StateStore,
+  type StoredRefresh,
+} from "./store";
+
+/** Options of {@link createUpstashStore}. */
+export interface UpstashStoreOptions {
+  /** Upstash REST url (`https://…`, or `http://127.0.0.1:…` for the test bridge). */
+  url: string;
+  token: string;
+  /** Namespace prepended to every key. Default `ab:`. */
+  prefix?: string;
+  /** Each call rejects with StoreUnavailableError after this long. Default 2000. */
+  timeoutMs?: number;
+}
+
+interface LuaScript {
+  source: string;
+  sha1: string;
+}
+
+const ROTATE: LuaScript = { source: ROTATE_LUA, sha1: ROTATE_SHA1 };
+const REVOKE: LuaScript = { source: REVOKE_LUA, sha1: REVOKE_SHA1 };
+const NEWEST: LuaScript = { source: NEWEST_MARK_LUA, sha1: NEWEST_MARK_SHA1 };
+const GET_REFRESH: LuaScript = { source: GET_REFRESH_LUA, sha1: GET_REFRESH_SHA1 };
+
+/**
+ * Redis error replies start with an upper-case code (`ERR`, `WRONGTYPE`, …): those are our bugs and surface
+ * as they are. Everything else — fetch failures, timeouts, non-JSON bodies, 5xx — means the store is down.
+ */
+const COMMAND_ERROR = /^(Command failed: )?(ERR|WRONGTYPE|NOSCRIPT|EXECABORT|NOPERM|UNKILLABLE|NOTBUSY)\b/;
+
+function isCommandError(err: unknown): boolean {
+  return (
+    err instanceof errors.UpstashError &&
+    !(err instanceof errors.UpstashJSONParseError) &&
+    COMMAND_ERROR.test(err.message)
+  );
+}
+
+/** Redis EX needs a positive integer. */
+function ttl(seconds: number): number {
+  return Math.max(1, Math.ceil(seconds));
+}
+
+function parseRotate(reply: unknown): RotateOutcome {
+  if (!Array.isArray(reply) || typeof reply[0] !== "string") {
+    throw new Error(`rotate script returned an unexpected reply: ${JSON.stringify(reply)}`);
+  }
+  const outcome = reply[0];
+  if (outcome === "unknown") return { outcome };
+  const record = JSON.parse(String(reply[1])) as RefreshRecord;
+  switch (outcome) {
+    case "retry":
+      return { outcome, record, spentAt: Number(reply[2]) };
+    case "rotated":
+      return { outcome, record, successor: JSON.parse(String(reply[2])) as RefreshRecord };
+    case "reuse":
+    case "revoked":
+    case "wrong_client":
+      return { outcome, record };
+    default:
+      throw new Error(`rotate script returned an unknown outcome: ${outcome}`);
+  }
+}
+
+/**
+ * Create the Upstash-backed state store.
+ * @example const store = createUpstashStore({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN });
+ */
+export function createUpstashStore(opts: UpstashStoreOptions): StateStore {
+  const prefix = opts.prefix ?? "ab:";
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const redis = new Redis({
+    url: opts.url,
+    token: opts.token,
+    // Values are opaque strings; the client must not JSON-parse them.
+    automaticDeserialization: false,
+    enableTelemetry: false,
+    // On by default in 1.39: it would merge concurrent calls into /pipeline requests (so no longer one
+    // request per call, and errors come back as "Command failed: …").
+    enableAutoPipelining: false,
+    // `retry: false` still makes two attempts in 1.39 (the loop runs attempts + 1 times); 0 retries = one.
+    retry: { retries: 0, backoff: () => 0 },
+    // A function: a fresh signal per request, and the client then rethrows the abort instead of turning it
+    // into a fake `{result: "Aborted"}` (what it does with a plain AbortSignal).
+    signal: () => AbortSignal.timeout(timeoutMs),
+  });
+  let roundTrips = 0;
+  const k = (key: string): string => prefix + key;
+
+  /** One logical call: bounded by timeoutMs overall, failures mapped to StoreUnavailableError. */
+  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StoreUnavailableError(`upstash ${what}: no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([fn(), deadline]);
+    } catch (err) {
+      if (err instanceof StoreUnavailableError || isCommandError(err)) throw err;
+      throw new StoreUnavailableError(`upstash ${what} failed: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A single REST request, counted. */
+  function http<T>(fn: () => Promise<T>): Promise<T> {
+    roundTrips++;
+    return fn();
+  }
+
+  /** EVALSHA; on NOSCRIPT (script cache flushed or a fresh server) EVAL once, which also caches it. */
+  async function runScript(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await http(() => redis.evalsha(script.sha1, keys, args));
+    } catch (err) {
+      if (err instanceof errors.UpstashError && /^(Command failed: )?NOSCRIPT/.test(err.message)) {
+        return await http(() => redis.eval(script.source, keys, args));
+      }
+      throw err;
+    }
+  }
+
+  return {
+    get roundTrips() {
+      return roundTrips;
+    },
+
+    put(key, value, ttlSeconds) {
+      return call("put", async () => {
+        await http(() => redis.set(k(key), value, { ex: ttl(ttlSeconds) }));
+      });
+    },
+
+    get(key) {
+      return call("get", () => http(() => redis.get<string>(k(key))));
+    },
+
+    take(key) {
+      return call("take", () => http(() => redis.getdel<string>(k(key))));
+    },
+
+    delete(key) {
+      return call("delete", async () => {
+        await http(() => redis.del(k(key)));
+      });
+    },
+
+    putRefresh(key, record, ttlSeconds) {
+      return call("putRefresh", async () => {
+        await http(() => redis.set(k(key), JSON.stringify(record), { ex: ttl(ttlSeconds) }));
+      });
+    },
+
+    getRefresh(key): Promise<StoredRefresh | null> {
+      return call("getRefresh", async () => {
+        const reply = await runScript(GET_REFRESH, [k(key)], []);
+        if (!Array.isArray(reply) || typeof reply[0] !== "string") return null;
+        const spent = reply[1];
+        return {
+          record: JSON.parse(reply[0]) as RefreshRecord,
+          spentAt: spent === null || spent === undefined ? null : Number(spent),
+        };
+      });
+    },
+
+    rotateRefresh(input: RotateInput) {
+      const args = [
+        prefix,
+        input.clientId,
+        String(Math.trunc(input.now)),
+        String(input.graceSeconds),
+        String(ttl(input.idleTtlSeconds)),
+      ];
+      return call("rotateRefresh", async () =>
+        parseRotate(await runScript(ROTATE, [k(input.key), k(input.successorKey)], args)),
+      );
+    },
+
+    revoke(marks: RevocationMark[]) {
+      if (marks.length === 0) return Promise.resolve();
+      const keys = marks.map((m) => k(markKey(m)));
+      const args = marks.flatMap((m) => [String(Math.trunc(m.at)), String(ttl(m.ttlSeconds))]);
+      return call("revoke", async () => {
+        await runScript(REVOKE, keys, args);
+      });
+    },
+
+    newestMark(refs: MarkRef[]) {
+      if (refs.length === 0) return Promise.resolve(null);
+      return call("newestMark", async () => {
+        const reply = await runScript(
+          NEWEST,
+          refs.map((r) => k(markKey(r))),
+          [],
+        );
+        return reply === null || reply === undefined ? null : Number(reply);
+      });
+    },
+
+    ping() {
+      return call("ping", async () => {
+        await http(() => redis.ping());
+      });
+    },
+  };
+}
