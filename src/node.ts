@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   if (await deps.keys.ensureCurrent()) logger.warn(`no signing key found: generated a new ${config.signingAlg} key`);
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, ...(process.env.HOST ? { hostname: process.env.HOST } : {}) }, (info) => {
-    logger.info(`authbridge listening on http://${info.address}:${info.port} (issuer ${config.issuer})`);
+    logger.info(`authbridge listening on port ${info.port} (issuer ${config.issuer})`);
   });
   const stop = () => server.close(() => process.exit(0));
   process.on("SIGINT", stop);
