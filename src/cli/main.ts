@@ -2,6 +2,7 @@
  * The admin CLI (`npm run authbridge -- <command>`): JSON on stdout, a message and a non-zero exit on error.
  * Runs against the same configuration as the server (DATABASE_URL, AUTHBRIDGE_SECRET, …).
  */
+import { z } from "zod";
 import { ConfigError, parseConfig } from "../config";
 import { applyMigrations } from "../db/migrate";
 import { silentLogger } from "../lib/log";
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    console.error(e instanceof Error ? `error: ${e.message}` : String(e));
+    console.error(e instanceof z.ZodError ? `error: ${z.prettifyError(e)}` : e instanceof Error ? `error: ${e.message}` : String(e));
     process.exit(1);
   },
 );

@@ -44,7 +44,7 @@ export function toBase64Url(bytes: Uint8Array): string {
 }
 
 /** Purposes a subkey may be derived for; each gets independent key material. */
-export type KeyPurpose = "signing-key-encryption" | "provider-token-encryption" | "cookie-signing" | "response-cache";
+export type KeyPurpose = "signing-key-encryption" | "provider-token-encryption" | "cookie-signing" | "refresh-successor";
 
 /**
  * Derive 32 bytes for one purpose from the master secret (HKDF-SHA-256, salt "authbridge").

@@ -1,0 +1,49 @@
+/**
+ * The `refresh_token` grant: one atomic rotation in the store, then a new access token. A retry inside the
+ * grace window gets the same successor and the same access token (same `iat` and `jti`); any other replay
+ * revoked the family in that same store call, and is recorded in the audit log.
+ */
+import { recordAudit } from "../../audit";
+import { OAuthError } from "../../errors";
+import type { Services } from "../../services";
+import { signAccessToken } from "../../tokens/access";
+import { parseScope } from "../form";
+import type { GrantHandler } from "../token";
+
+/** Hook deciding the subject's current roles and the scopes it may still have (accounts plug in here). */
+export type SubjectEntitlements = (sub: string) => Promise<{ scopes: string[] | null; roles: string[] }>;
+
+/** Build the handler for `grant_type=refresh_token`. */
+export function refreshTokenGrant(services: Services, entitlements: SubjectEntitlements): GrantHandler {
+  return async ({ deps, form, caller }) => {
+    const presented = form.params.refresh_token;
+    if (!presented) throw new OAuthError("invalid_request", "refresh_token is required");
+    const requested = parseScope(form.params.scope);
+    const now = deps.now();
+    const r = await services.refresh.rotate(presented, caller.client.id, now);
+    if (!r.ok) {
+      if (r.outcome === "reuse" && r.record) {
+        await recordAudit(deps.db, { type: "refresh.reuse_detected", actor: caller.client.id, subject: r.record.sub, detail: { family: r.record.family, sid: r.record.sid } }, now);
+      }
+      throw new OAuthError("invalid_grant", "the refresh token is invalid, expired or revoked");
+    }
+    const unknown = requested.filter((s) => !r.grant.scopes.includes(s));
+    if (unknown.length > 0) throw new OAuthError("invalid_scope", "a refresh cannot add scopes that were not granted");
+    const current = await entitlements(r.record.sub);
+    const base = requested.length > 0 ? requested : r.grant.scopes;
+    const scopes = current.scopes === null ? base : base.filter((s) => current.scopes!.includes(s));
+    const at = await signAccessToken(
+      deps.keys,
+      { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: r.issuedAt, jti: r.jti },
+      { sub: r.record.sub, clientId: r.record.clientId, scopes, roles: current.roles, sid: r.record.sid, aud: r.grant.aud },
+    );
+    return {
+      access_token: at.token,
+      token_type: "Bearer",
+      // Relative to the token's own iat, so a retry inside the grace window gets a byte-identical answer.
+      expires_in: at.exp - at.iat,
+      scope: at.scope,
+      refresh_token: r.token,
+    };
+  };
+}

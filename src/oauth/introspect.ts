@@ -1,0 +1,75 @@
+/**
+ * `POST /introspect` (RFC 7662) for confidential clients. Anything invalid, expired or revoked — by `jti`,
+ * session, account block, family, or a disabled client — is `{ "active": false }` and nothing more.
+ */
+import { Hono } from "hono";
+import { authenticateClient } from "../clients/authenticate";
+import { findClient } from "../clients/registry";
+import type { AppDeps } from "../deps";
+import { OAuthError } from "../errors";
+import { isCoveredByMark, type MarkRef } from "../store/store";
+import { looksLikeRefreshToken, refreshKey, type RefreshGrant } from "../tokens/refresh";
+import { verifyOwnAccessToken } from "../tokens/verify-own";
+import { readForm } from "./form";
+
+const INACTIVE = { active: false } as const;
+
+async function clientActive(deps: AppDeps, clientId: string): Promise<boolean> {
+  const client = await findClient(deps.db, clientId);
+  return client !== undefined && client.disabledAt === null;
+}
+
+async function introspectAccess(deps: AppDeps, token: string, now: number) {
+  const claims = await verifyOwnAccessToken(deps.keys, deps.config.issuer, token, { now });
+  if (!claims) return INACTIVE;
+  const refs: MarkRef[] = [
+    { kind: "jti", id: claims.jti },
+    { kind: "account", id: claims.sub },
+    ...(claims.sid ? [{ kind: "session" as const, id: claims.sid }] : []),
+  ];
+  const [mark, clientOk] = await Promise.all([deps.store.newestMark(refs), clientActive(deps, claims.client_id)]);
+  if (isCoveredByMark(mark, claims.iat) || !clientOk) return INACTIVE;
+  return {
+    active: true,
+    token_type: "Bearer",
+    scope: claims.scope,
+    client_id: claims.client_id,
+    sub: claims.sub,
+    aud: claims.aud,
+    iss: claims.iss,
+    exp: claims.exp,
+    iat: claims.iat,
+    jti: claims.jti,
+    roles: claims.roles,
+    ...(claims.sid ? { sid: claims.sid } : {}),
+  };
+}
+
+async function introspectRefresh(deps: AppDeps, token: string, callerId: string, now: number) {
+  const stored = await deps.store.getRefresh(await refreshKey(token));
+  // Refresh tokens are the client's own business: only their client learns anything about them.
+  if (!stored || stored.spentAt !== null || stored.record.clientId !== callerId) return INACTIVE;
+  const { record } = stored;
+  const mark = await deps.store.newestMark([
+    { kind: "family", id: record.family },
+    { kind: "session", id: record.sid },
+    { kind: "account", id: record.sub },
+  ]);
+  if (isCoveredByMark(mark, record.iat) || record.exp * 1000 <= now) return INACTIVE;
+  const grant = JSON.parse(record.data) as RefreshGrant;
+  return { active: true, token_type: "refresh_token", client_id: record.clientId, sub: record.sub, scope: grant.scopes.join(" "), exp: record.exp, iat: record.iat };
+}
+
+/** Routes: `/introspect`. */
+export function introspectRoutes(deps: AppDeps) {
+  return new Hono().post("/introspect", async (c) => {
+    const form = await readForm(c);
+    const caller = await authenticateClient(deps.db, c.req.header("authorization"), form.params);
+    if (caller.method === "none") throw new OAuthError("invalid_client", "introspection needs a confidential client");
+    const token = form.params.token;
+    if (!token) throw new OAuthError("invalid_request", "token is required");
+    const now = deps.now();
+    const body = looksLikeRefreshToken(token) ? await introspectRefresh(deps, token, caller.client.id, now) : await introspectAccess(deps, token, now);
+    return c.json(body, 200, { "Cache-Control": "no-store" });
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Refresh tokens: opaque 256-bit strings, stored only under their SHA-256, bound to client and session,
+ * grouped in families, rotated on every use by ONE atomic store call.
+ *
+ * A token's successor is derived from the token itself (HMAC under a key from AUTHBRIDGE_SECRET), so a
+ * client retrying a refresh whose response was lost — within the grace window — is answered with the very
+ * same successor, without the store keeping any response.
+ */
+import { ID_PREFIX, newId, randomToken, sha256 } from "../lib/ids";
+import { deriveKey, toBase64Url } from "../lib/secret";
+import type { RefreshRecord, RotateOutcome, StateStore } from "../store/store";
+
+const TOKEN_PREFIX = "rt_";
+
+/** What a family grants, kept in the record's opaque `data`. */
+export interface RefreshGrant {
+  /** Scopes granted at authorization (the refresh may narrow, never widen them). */
+  scopes: string[];
+  /** Audience of the access tokens. */
+  aud: string;
+}
+
+/** Lifetimes and grace, in seconds. */
+export interface RefreshPolicy {
+  absoluteTtl: number;
+  idleTtl: number;
+  grace: number;
+}
+
+/** Result of a rotation, with the token the client gets when it may continue. */
+export type Rotation =
+  | { ok: true; outcome: "rotated" | "retry"; token: string; record: RefreshRecord; grant: RefreshGrant; issuedAt: number; jti: string }
+  | { ok: false; outcome: Exclude<RotateOutcome["outcome"], "rotated" | "retry">; record?: RefreshRecord };
+
+/** True for strings shaped like our refresh tokens (cheap pre-check; never proof). */
+export function looksLikeRefreshToken(token: string): boolean {
+  return token.startsWith(TOKEN_PREFIX) && token.length >= 40 && token.length <= 100;
+}
+
+/** Store key of a refresh token. */
+export async function refreshKey(token: string): Promise<string> {
+  return `rt:${await sha256(token)}`;
+}
+
+/** The refresh-token machinery over a state store. */
+export interface RefreshService {
+  /** Start a family: returns the first token (shown to the client once). */
+  issue(input: { clientId: string; sub: string; sid: string; grant: RefreshGrant; now: number }): Promise<{ token: string; record: RefreshRecord }>;
+  /** Rotate a presented token for `clientId` in one store round trip. */
+  rotate(presented: string, clientId: string, now: number): Promise<Rotation>;
+}
+
+/**
+ * Build the service.
+ * @example const refresh = createRefreshService(store, config.secret, { absoluteTtl, idleTtl, grace });
+ */
+export function createRefreshService(store: StateStore, secret: Uint8Array, policy: RefreshPolicy): RefreshService {
+  const macKey = deriveKey(secret, "refresh-successor").then((raw) =>
+    crypto.subtle.importKey("raw", raw as BufferSource, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+  );
+  async function mac(label: string, token: string): Promise<string> {
+    const sig = await crypto.subtle.sign("HMAC", await macKey, new TextEncoder().encode(`${label}:${token}`));
+    return toBase64Url(new Uint8Array(sig));
+  }
+
+  return {
+    async issue({ clientId, sub, sid, grant, now }) {
+      const token = TOKEN_PREFIX + randomToken(32);
+      const iat = Math.floor(now / 1000);
+      const record: RefreshRecord = {
+        family: newId("family"),
+        clientId,
+        sub,
+        sid,
+        iat,
+        exp: iat + policy.absoluteTtl,
+        data: JSON.stringify(grant),
+      };
+      await store.putRefresh(await refreshKey(token), record, Math.min(policy.idleTtl, policy.absoluteTtl));
+      return { token, record };
+    },
+
+    async rotate(presented, clientId, now) {
+      if (!looksLikeRefreshToken(presented)) return { ok: false, outcome: "unknown" };
+      const successor = TOKEN_PREFIX + (await mac("successor", presented));
+      const [key, successorKey, jtiMac] = await Promise.all([refreshKey(presented), refreshKey(successor), mac("jti", presented)]);
+      const result = await store.rotateRefresh({ key, clientId, successorKey, idleTtlSeconds: policy.idleTtl, graceSeconds: policy.grace, now });
+      if (result.outcome !== "rotated" && result.outcome !== "retry") return { ok: false, outcome: result.outcome, ...("record" in result ? { record: result.record } : {}) };
+      const issuedAt = Math.floor((result.outcome === "retry" ? result.spentAt : now) / 1000);
+      return {
+        ok: true,
+        outcome: result.outcome,
+        token: successor,
+        record: result.record,
+        grant: JSON.parse(result.record.data) as RefreshGrant,
+        issuedAt,
+        jti: ID_PREFIX.jti + jtiMac.slice(0, 22),
+      };
+    },
+  };
+}
