@@ -147,7 +147,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
     const keepFor = Math.max(1, record.exp - Math.floor(now / 1000));
     if (row.spent !== null && row.spent !== undefined) {
       const spentAt = Number(row.spent);
-      if (now - spentAt <= input.graceSeconds * 1000 && input.clientId === record.clientId) {
+      if (input.graceSeconds > 0 && now - spentAt <= input.graceSeconds * 1000 && input.clientId === record.clientId) {
         return { outcome: "retry", record, spentAt };
       }
       await tx.execute(markStatement(markKey({ kind: "family", id: record.family }), now, keepFor, storeNow));

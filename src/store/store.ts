@@ -61,7 +61,7 @@ export interface RotateInput {
   successorKey: string;
   /** Idle lifetime of the successor in seconds; the store caps it at the family's absolute expiry. */
   idleTtlSeconds: number;
-  /** Seconds after use in which the same client's retry gets `retry` instead of revoking the family. */
+  /** Seconds after use in which the same client's retry gets `retry` instead of revoking the family (0: never). */
   graceSeconds: number;
   /** Now, epoch milliseconds (injected so tests can drive the clock). */
   now: number;

@@ -33,7 +33,8 @@ end
 if newest ~= nil and newest >= rec.iat * 1000 then return {'revoked', raw} end
 local keepFor = math.max(1, rec.exp - math.floor(now / 1000))
 if spentRaw then
-  if now - tonumber(spentRaw) <= tonumber(ARGV[4]) * 1000 and ARGV[2] == rec.clientId then
+  local grace = tonumber(ARGV[4])
+  if grace > 0 and now - tonumber(spentRaw) <= grace * 1000 and ARGV[2] == rec.clientId then
     return {'retry', raw, spentRaw}
   end
   local cur = tonumber(redis.call('GET', familyKey))
@@ -55,4 +56,4 @@ return {'rotated', raw, successor}
 `;
 
 /** SHA-1 of {@link ROTATE_LUA} (checked by test/store/scripts.test.ts). */
-export const ROTATE_SHA1 = "1442f39f284113fd9e97a89ef1dbb672d259bcc9";
+export const ROTATE_SHA1 = "6db9264cdee152872906a392e4a4edba22f775e9";
