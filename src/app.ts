@@ -1,20 +1,29 @@
 /**
  * `createApp(deps)`: the whole HTTP surface over injected dependencies. No I/O at import time, no
- * Node-only imports, so the same app runs on Node and in workerd.
+ * Node-only imports, so the same app runs on Node and in workerd. Throws `RulesError` when the rules
+ * document is invalid (entries call it before listening).
  */
 import { Hono } from "hono";
+import { buildProviders } from "../providers";
+import { subjectEntitlements } from "./accounts/subject-entitlements";
+import { onIdentity } from "./auth/on-identity";
+import { authRoutes } from "./auth/routes";
 import type { AppDeps } from "./deps";
 import { healthRoutes } from "./http/health";
 import { jwksRoutes } from "./http/jwks";
 import { errorHandler, notFound } from "./http/on-error";
+import { authorizeRoutes } from "./oauth/authorize";
+import { authorizationCodeGrant } from "./oauth/grants/authorization-code";
 import { clientCredentialsGrant } from "./oauth/grants/client-credentials";
 import { refreshTokenGrant } from "./oauth/grants/refresh-token";
 import { introspectRoutes } from "./oauth/introspect";
 import { metadataRoutes, type MetadataPart } from "./oauth/metadata";
 import { revokeRoutes } from "./oauth/revoke";
 import { tokenRoutes } from "./oauth/token";
+import { userinfoRoutes } from "./oauth/userinfo";
+import { guildsMentioned, parseRules } from "./rules/schema";
 import { createServices } from "./services";
-import { subjectEntitlements } from "./accounts/subject-entitlements";
+import { accountRoutes } from "./session/account-routes";
 
 const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"];
 
@@ -24,31 +33,44 @@ const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"];
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  const rules = parseRules(deps.config.rulesText);
+  const providers = buildProviders(deps.config, { discordGuildsOfInterest: guildsMentioned(rules) });
   const services = createServices(deps);
+  const entitlements = subjectEntitlements(deps);
   const { issuer } = deps.config;
   const metadata: MetadataPart[] = [
     {
+      authorization_endpoint: `${issuer}/authorize`,
+      response_types_supported: ["code"],
+      response_modes_supported: ["query"],
+      code_challenge_methods_supported: ["S256"],
+      authorization_response_iss_parameter_supported: true,
       token_endpoint: `${issuer}/token`,
-      grant_types_supported: ["client_credentials", "refresh_token"],
+      grant_types_supported: ["authorization_code", "client_credentials", "refresh_token"],
       token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, "none"],
       revocation_endpoint: `${issuer}/revoke`,
       revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, "none"],
       introspection_endpoint: `${issuer}/introspect`,
       introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-      code_challenge_methods_supported: ["S256"],
+      userinfo_endpoint: `${issuer}/userinfo`,
     },
   ];
   app.route("/", healthRoutes(deps));
   app.route("/", jwksRoutes(deps));
+  app.route("/", authorizeRoutes(deps, providers));
+  app.route("/", authRoutes(deps, { providers, onIdentity: onIdentity(deps, rules) }));
+  app.route("/", accountRoutes(deps, rules, providers));
   app.route(
     "/",
     tokenRoutes(deps, {
+      authorization_code: authorizationCodeGrant(services, entitlements),
       client_credentials: clientCredentialsGrant,
-      refresh_token: refreshTokenGrant(services, subjectEntitlements(deps)),
+      refresh_token: refreshTokenGrant(services, entitlements),
     }),
   );
   app.route("/", revokeRoutes(deps));
   app.route("/", introspectRoutes(deps));
+  app.route("/", userinfoRoutes(deps));
   app.route("/", metadataRoutes(deps, metadata));
   app.notFound(notFound);
   app.onError(errorHandler(deps.logger));

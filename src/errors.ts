@@ -72,3 +72,11 @@ export class DependencyUnavailableError extends Error {
     super(message, { cause: opts?.cause });
   }
 }
+
+/** A bearer-token failure (RFC 6750): 401 with `WWW-Authenticate: Bearer error="invalid_token"`. */
+export class BearerError extends Error {
+  override readonly name = "BearerError";
+  constructor(readonly description: string) {
+    super(description);
+  }
+}

@@ -33,7 +33,8 @@ export const commands: Record<string, Command> = {
     return { migrated: true };
   },
   "keys rotate": async ({ deps }) => {
-    await deps.keys.ensureCurrent();
+    // Creates the first key, or proves AUTHBRIDGE_SECRET opens the stored ones before adding one sealed under it.
+    await deps.keys.current().catch((e: Error) => Promise.reject(new Error(`cannot open the current signing key (${e.message}): is AUTHBRIDGE_SECRET the server's?`)));
     const kid = await deps.keys.rotate();
     const published = (await deps.keys.publicKeys()).map((k) => k.kid);
     return { current: kid, published };

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { DependencyUnavailableError, OAuthError, ProblemError } from "../errors";
+import { BearerError, DependencyUnavailableError, OAuthError, ProblemError } from "../errors";
 import type { Logger } from "../lib/log";
 import { StoreUnavailableError } from "../store/store";
 import { TimeoutError } from "../lib/timeout";
@@ -45,6 +45,14 @@ export function errorHandler(logger: Logger) {
     if (err instanceof OAuthError) {
       const headers: Record<string, string> = err.basicChallenge ? { "WWW-Authenticate": 'Basic realm="authbridge", charset="UTF-8"' } : {};
       return oauthJson(c, err.status, err.code, err.description, headers);
+    }
+    if (err instanceof BearerError) {
+      const challenge = `Bearer realm="authbridge", error="invalid_token", error_description="${err.description.replace(/["\\]/g, "")}"`;
+      return c.body(JSON.stringify({ type: "about:blank", title: "Unauthorized", status: 401, detail: err.description }), 401, {
+        "Content-Type": "application/problem+json",
+        "WWW-Authenticate": challenge,
+        "Cache-Control": "no-store",
+      });
     }
     if (err instanceof ProblemError) return problem(c, err.status, err.title, err.detail, err.extra);
     const down = unavailableDependency(err);

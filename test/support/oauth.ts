@@ -7,7 +7,7 @@ export function postForm(
   path: string,
   form: Record<string, string | string[]>,
   basic?: { id: string; secret: string },
-): Promise<Response> {
+): Response | Promise<Response> {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };

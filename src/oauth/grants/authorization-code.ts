@@ -1,0 +1,54 @@
+/**
+ * The `authorization_code` grant: one take-once of the code, PKCE S256, the exact redirect_uri, the same
+ * client; then an access token and the first refresh token of a new family. A replayed code revokes what
+ * the first redemption issued.
+ */
+import { OAuthError } from "../../errors";
+import { effectiveScopes } from "../../rules/evaluate";
+import type { Services } from "../../services";
+import { signAccessToken } from "../../tokens/access";
+import { rememberRedeemed, revokeReplayed, takeCode } from "../codes";
+import { verifyPkce } from "../pkce";
+import type { GrantHandler } from "../token";
+import type { SubjectEntitlements } from "./refresh-token";
+
+/** Build the handler for `grant_type=authorization_code`. */
+export function authorizationCodeGrant(services: Services, entitlements: SubjectEntitlements): GrantHandler {
+  return async ({ deps, form, caller }) => {
+    const { code, redirect_uri: redirectUri, code_verifier: verifier } = form.params;
+    if (!code) throw new OAuthError("invalid_request", "code is required");
+    if (!redirectUri) throw new OAuthError("invalid_request", "redirect_uri is required");
+    if (!verifier) throw new OAuthError("invalid_request", "code_verifier is required");
+    const grant = await takeCode(deps, code);
+    if (!grant) {
+      await revokeReplayed(deps, code);
+      throw new OAuthError("invalid_grant", "the authorization code is invalid, expired or already used");
+    }
+    if (grant.clientId !== caller.client.id) throw new OAuthError("invalid_grant", "the code was issued to another client");
+    if (grant.redirectUri !== redirectUri) throw new OAuthError("invalid_grant", "redirect_uri does not match the authorization request");
+    if (!(await verifyPkce(verifier, grant.codeChallenge))) throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge");
+
+    const now = deps.now();
+    const current = await entitlements(grant.accountId);
+    // Asked ∩ entitled ∩ what the client may get (an empty client list means no client restriction).
+    const client = caller.client;
+    const scopes = effectiveScopes(grant.scopes, current.scopes ?? grant.scopes, client.scopes.length > 0 ? client.scopes : null);
+    const at = await signAccessToken(
+      deps.keys,
+      { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: Math.floor(now / 1000) },
+      { sub: grant.accountId, clientId: grant.clientId, scopes, roles: current.roles, sid: grant.sid, aud: grant.aud },
+    );
+    const withRefresh = caller.client.grants.includes("refresh_token");
+    const rt = withRefresh
+      ? await services.refresh.issue({ clientId: grant.clientId, sub: grant.accountId, sid: grant.sid, grant: { scopes, aud: grant.aud }, now })
+      : undefined;
+    await rememberRedeemed(deps, code, { family: rt?.record.family ?? "none", jti: at.jti, accessExp: at.exp, refreshExp: rt?.record.exp ?? at.exp });
+    return {
+      access_token: at.token,
+      token_type: "Bearer",
+      expires_in: deps.config.accessTokenTtl,
+      scope: at.scope,
+      ...(rt ? { refresh_token: rt.token } : {}),
+    };
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * `GET /userinfo`: the account behind a bearer access token — its id and linked identities (provider,
+ * username, avatar). Revoked tokens, sessions and blocked accounts are refused like invalid ones.
+ */
+import { Hono } from "hono";
+import { listIdentities } from "../accounts/identities";
+import type { AppDeps } from "../deps";
+import { BearerError } from "../errors";
+import { ID_PREFIX } from "../lib/ids";
+import { isCoveredByMark, type MarkRef } from "../store/store";
+import { verifyOwnAccessToken } from "../tokens/verify-own";
+
+/** Routes: `/userinfo`. */
+export function userinfoRoutes(deps: AppDeps) {
+  return new Hono().get("/userinfo", async (c) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
+    if (!match) throw new BearerError("a bearer access token is required");
+    const now = deps.now();
+    const claims = await verifyOwnAccessToken(deps.keys, deps.config.issuer, match[1]!, { now });
+    if (!claims) throw new BearerError("the access token is invalid or expired");
+    if (!claims.sub.startsWith(ID_PREFIX.account)) throw new BearerError("the token does not belong to an account");
+    const refs: MarkRef[] = [
+      { kind: "jti", id: claims.jti },
+      { kind: "account", id: claims.sub },
+      ...(claims.sid ? [{ kind: "session" as const, id: claims.sid }] : []),
+    ];
+    if (isCoveredByMark(await deps.store.newestMark(refs), claims.iat)) throw new BearerError("the access token was revoked");
+    const identities = await listIdentities(deps.db, claims.sub);
+    c.header("Cache-Control", "no-store");
+    return c.json({
+      sub: claims.sub,
+      identities: identities.map((i) => ({ provider: i.provider, username: i.username, avatar: i.avatar })),
+    });
+  });
+}
