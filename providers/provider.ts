@@ -4,6 +4,8 @@
  * {@link ExternalIdentity}; quirks stay in that file.
  */
 import type { Context } from "hono";
+import type { z } from "zod";
+import { DependencyUnavailableError } from "../src/errors";
 
 /** Platforms people log in with. `dev` is the local fake picker (localhost only). */
 export type ProviderId = "github" | "discord" | "slack" | "dev";
@@ -68,4 +70,89 @@ export interface ExternalIdentity {
   avatar?: string | undefined;
   facts: ProviderFacts;
   tokens?: ProviderTokens | undefined;
+}
+
+/** The secrets of one login flow a provider needs (all CSPRNG values from the flow cookie). */
+export interface FlowSecrets {
+  state: string;
+  nonce: string;
+  /** PKCE verifier; providers whose platform (or library) has no PKCE ignore it. */
+  codeVerifier: string;
+}
+
+/** What a provider's callback gets once the flow cookie and `state` have been checked. */
+export interface CallbackInput extends FlowSecrets {
+  /** The callback's parameters: the query string, or the form for a POST callback (dev). */
+  params: URLSearchParams;
+  /** Aborts when the whole callback's time budget is spent; pass it to every fetch. */
+  signal: AbortSignal;
+}
+
+/**
+ * One upstream login connector. `start` answers the browser (a redirect to the platform, or a page);
+ * `callback` turns the platform's answer into an {@link ExternalIdentity}.
+ * @example const res = await provider.start(c, { state, nonce, codeVerifier });
+ */
+export interface Provider {
+  readonly id: ProviderId;
+  /** Human name for pages, e.g. "GitHub". */
+  readonly label: string;
+  start(c: Context, flow: FlowSecrets): Response | Promise<Response>;
+  callback(c: Context, input: CallbackInput): Promise<ExternalIdentity>;
+}
+
+/** The platform answered but refused (bad or used code, revoked token, invalid ID token): a 400, not an outage. */
+export class ProviderRejectedError extends Error {
+  override readonly name = "ProviderRejectedError";
+  constructor(
+    readonly provider: string,
+    message: string,
+    opts?: { cause?: unknown },
+  ) {
+    super(message, { cause: opts?.cause });
+  }
+}
+
+/** Options of {@link fetchProviderJson}. */
+export interface ProviderFetchOptions {
+  token: string;
+  /** Discord bots use `Bot`. */
+  scheme?: "Bearer" | "Bot";
+  signal: AbortSignal;
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+}
+
+/**
+ * GET (or POST) a platform API with a token and validate the JSON answer with a zod schema.
+ * Network failures, timeouts, 5xx/429 and unexpected shapes throw `DependencyUnavailableError`;
+ * other 4xx throw {@link ProviderRejectedError}.
+ * @example const orgs = await fetchProviderJson("github", url, z.array(Org), { token, signal });
+ */
+export async function fetchProviderJson<S extends z.ZodType>(
+  provider: string,
+  url: string,
+  schema: S,
+  opts: ProviderFetchOptions,
+): Promise<z.output<S>> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: opts.method ?? "GET",
+      headers: { Accept: "application/json", Authorization: `${opts.scheme ?? "Bearer"} ${opts.token}`, ...opts.headers },
+      signal: opts.signal,
+    });
+  } catch (cause) {
+    throw new DependencyUnavailableError("provider", `${provider} did not answer`, { cause });
+  }
+  if (res.status >= 500 || res.status === 429) {
+    throw new DependencyUnavailableError("provider", `${provider} answered ${res.status}`);
+  }
+  const body: unknown = await res.json().catch(() => undefined);
+  if (!res.ok) throw new ProviderRejectedError(provider, `${provider} refused the request (${res.status})`);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new DependencyUnavailableError("provider", `${provider} gave an unexpected answer`, { cause: parsed.error });
+  }
+  return parsed.data;
 }
