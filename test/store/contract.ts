@@ -220,6 +220,14 @@ export function defineStoreContract(name: string, setup: () => Promise<StoreCont
       }
     });
 
+    it("with no grace even the same client's immediate retry is reuse", async () => {
+      const { key, record } = await seed();
+      const now = Date.now();
+      const results = outcomes(await Promise.all(Array.from({ length: 20 }, () => store.rotateRefresh(rotation(key, record, { graceSeconds: 0, now })))));
+      expect(results.filter((o) => o === "rotated")).toHaveLength(1);
+      for (const o of results) expect(["rotated", "reuse", "revoked"]).toContain(o);
+    });
+
     it("50 parallel rotations by different clients with no grace: never two rotated", async () => {
       const { key, record } = await seed({ clientId: "c0" });
       const now = Date.now();
