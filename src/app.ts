@@ -1,7 +1,6 @@
 /**
  * `createApp(deps)`: the whole HTTP surface over injected dependencies. No I/O at import time, no
- * Node-only imports, so the same app runs on Node and in workerd. Throws `RulesError` when the rules
- * document is invalid (entries call it before listening).
+ * Node-only imports, so the same app runs on Node and in workerd.
  */
 import { Hono } from "hono";
 import { buildProviders } from "../providers";
@@ -21,7 +20,7 @@ import { metadataRoutes, type MetadataPart } from "./oauth/metadata";
 import { revokeRoutes } from "./oauth/revoke";
 import { tokenRoutes } from "./oauth/token";
 import { userinfoRoutes } from "./oauth/userinfo";
-import { guildsMentioned, parseRules } from "./rules/schema";
+import { guildsMentioned } from "./rules/schema";
 import { createServices } from "./services";
 import { accountRoutes } from "./session/account-routes";
 
@@ -33,7 +32,7 @@ const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"];
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  const rules = parseRules(deps.config.rulesText);
+  const { rules } = deps.config;
   const providers = buildProviders(deps.config, { discordGuildsOfInterest: guildsMentioned(rules) });
   const services = createServices(deps);
   const entitlements = subjectEntitlements(deps);

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { decodeSecret } from "./lib/secret";
+import { parseRules, RulesError, type Rules } from "./rules/schema";
 
 /** Where the app runs: embedded defaults exist only on Node. */
 export type Runtime = "node" | "workers";
@@ -35,8 +36,8 @@ export interface Config {
   github: { clientId: string; clientSecret: string } | undefined;
   discord: { clientId: string; clientSecret: string } | undefined;
   slack: { clientId: string; clientSecret: string } | undefined;
-  /** The rules document as given (inline JSON text); parsed and validated by `src/rules`. */
-  rulesText: string | undefined;
+  /** The validated rules document (empty when none is configured). */
+  rules: Rules;
   /** Embedded defaults in use, one human line each (printed as warnings at start). */
   defaultsInUse: string[];
 }
@@ -187,6 +188,13 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
   const github = pair("GITHUB", e.GITHUB_CLIENT_ID, e.GITHUB_CLIENT_SECRET, problems);
   const discord = pair("DISCORD", e.DISCORD_CLIENT_ID, e.DISCORD_CLIENT_SECRET, problems);
   const slack = pair("SLACK", e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, problems);
+  let rules: Rules = { roles: {}, rules: [] };
+  try {
+    rules = parseRules(e.AUTHBRIDGE_RULES);
+  } catch (err) {
+    if (!(err instanceof RulesError)) throw err;
+    for (const p of err.problems) problems.push(`AUTHBRIDGE_RULES: ${p}`);
+  }
   if (problems.length > 0 || !secret || !databaseUrl) throw new ConfigError(problems);
 
   return {
@@ -211,7 +219,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     github,
     discord,
     slack,
-    rulesText: e.AUTHBRIDGE_RULES,
+    rules,
     defaultsInUse,
   };
 }

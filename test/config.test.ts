@@ -80,3 +80,13 @@ describe("configuration", () => {
     expect(names).toEqual(expect.arrayContaining(["GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET", "REFRESH_IDLE_TTL"]));
   });
 });
+
+describe("rules document in configuration", () => {
+  it("is validated with the rest, each problem named under AUTHBRIDGE_RULES", () => {
+    const rules = JSON.stringify({ roles: {}, rules: [{ when: { provider: "gitlab" }, grant: ["role:nope"] }] });
+    const problems = problemsOf({ AUTHBRIDGE_SECRET: secret, AUTHBRIDGE_RULES: rules });
+    expect(problems.length).toBeGreaterThanOrEqual(2);
+    for (const p of problems) expect(p).toMatch(/^AUTHBRIDGE_RULES: \$\.rules\[0\]/);
+    expect(problemsOf({ AUTHBRIDGE_SECRET: secret, AUTHBRIDGE_RULES: "{not json" })).toEqual([expect.stringMatching(/^AUTHBRIDGE_RULES: \$: not valid JSON/)]);
+  });
+});
