@@ -26,6 +26,12 @@ async function main(): Promise<void> {
   const deps = buildDeps(config, logger);
   await applyMigrations(deps.db);
   if (await deps.keys.ensureCurrent()) logger.warn(`no signing key found: generated a new ${config.signingAlg} key`);
+  try {
+    await deps.keys.current();
+  } catch {
+    console.error("invalid configuration:\n  - AUTHBRIDGE_SECRET: cannot open the stored signing keys (is it the secret they were created with?)");
+    process.exit(1);
+  }
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, ...(process.env.HOST ? { hostname: process.env.HOST } : {}) }, (info) => {
     logger.info(`authbridge listening on port ${info.port} (issuer ${config.issuer})`);

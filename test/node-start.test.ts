@@ -65,4 +65,14 @@ describe("npm start on embedded defaults", () => {
     expect(output).not.toContain("dG9vLXNob3J0");
     expect(output).not.toMatch(/listening/);
   });
+
+  it("refuses to listen with a secret that cannot open the stored signing keys", async () => {
+    const cwd = freshDir();
+    const first = await startNodeServer({ cwd });
+    await first.stop();
+    const { code, output } = await runNodeServerToExit({ cwd, env: { AUTHBRIDGE_SECRET: "ab".repeat(32) } });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/AUTHBRIDGE_SECRET: cannot open the stored signing keys/);
+    expect(output).not.toMatch(/listening/);
+  });
 });

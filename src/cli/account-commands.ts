@@ -8,11 +8,13 @@ import type { AppDeps } from "../deps";
 /** Block `accountId` and revoke everything issued to it. */
 export async function blockAccountEverywhere(deps: AppDeps, accountId: string) {
   const now = deps.now();
-  await blockAccount(deps.db, accountId, now, "cli");
-  // The mark must outlive every token it covers: the longest is a refresh family's absolute lifetime.
-  const ttlSeconds = Math.max(deps.config.refreshTokenTtl, deps.config.accessTokenTtl) + 60;
-  await deps.store.revoke([{ kind: "account", id: accountId, at: now, ttlSeconds }]);
-  return { account_id: accountId, blocked_at: new Date(now).toISOString() };
+  const result = await blockAccount(deps.db, accountId, now, "cli");
+  if (result.changed) {
+    // The mark must outlive every token it covers: the longest is a refresh family's absolute lifetime.
+    const ttlSeconds = Math.max(deps.config.refreshTokenTtl, deps.config.accessTokenTtl) + 60;
+    await deps.store.revoke([{ kind: "account", id: accountId, at: now, ttlSeconds }]);
+  }
+  return { account_id: accountId, blocked_at: new Date(result.blockedAt ?? now).toISOString() };
 }
 
 /** Unblock `accountId`: new logins work again; what was revoked stays revoked. */

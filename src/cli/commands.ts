@@ -61,7 +61,7 @@ export const commands: Record<string, Command> = {
       redirectUris: values["redirect-uri"] ?? [],
       audiences: values.audience ?? [],
     });
-    return { client_id: client.id, ...(secret ? { client_secret: secret } : {}), ...describeClient(client) };
+    return { ...describeClient(client), ...(secret ? { client_secret: secret } : {}) };
   },
   "clients list": async ({ deps, args }) => {
     parseArgs({ args, strict: true });

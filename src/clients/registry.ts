@@ -81,10 +81,19 @@ function toClient(row: typeof clients.$inferSelect): Client {
   };
 }
 
-/** Public view of a client (for listings). */
+/** Public view of a client (for listings), in the snake_case of the CLI's and the protocol's JSON. */
 export function describeClient(c: Client) {
-  const { secretHash: _omit, ...rest } = c;
-  return rest;
+  return {
+    client_id: c.id,
+    name: c.name,
+    public: c.isPublic,
+    grants: c.grants,
+    scopes: c.scopes,
+    redirect_uris: c.redirectUris,
+    audiences: c.audiences,
+    created_at: new Date(c.createdAt).toISOString(),
+    disabled_at: c.disabledAt === null ? null : new Date(c.disabledAt).toISOString(),
+  };
 }
 
 /**
@@ -126,6 +135,7 @@ export async function listClients(db: Database): Promise<Client[]> {
 export async function disableClient(db: Database, id: string, now = Date.now()): Promise<Client> {
   const found = await findClient(db, id);
   if (!found) throw new Error(`no client ${id}`);
+  if (found.disabledAt !== null) return found; // already disabled: keep the original time, no second event
   await db.batch([
     db.update(clients).set({ disabledAt: now }).where(eq(clients.id, id)),
     auditInsert(db, { type: "client.disabled", subject: id }, now),
