@@ -14,7 +14,10 @@ const TOKEN_PREFIX = "rt_";
 
 /** What a family grants, kept in the record's opaque `data`. */
 export interface RefreshGrant {
-  /** Scopes granted at authorization (the refresh may narrow, never widen them). */
+  /**
+   * Scopes asked for at authorization (empty: whatever the subject is entitled to). A refresh may narrow,
+   * never widen them; every issuance intersects them with the subject's current entitlements.
+   */
   scopes: string[];
   /** Audience of the access tokens. */
   aud: string;

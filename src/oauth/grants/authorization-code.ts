@@ -40,7 +40,8 @@ export function authorizationCodeGrant(services: Services, entitlements: Subject
     );
     const withRefresh = caller.client.grants.includes("refresh_token");
     const rt = withRefresh
-      ? await services.refresh.issue({ clientId: grant.clientId, sub: grant.accountId, sid: grant.sid, grant: { scopes, aud: grant.aud }, now })
+      ? // The family keeps what was asked for; each refresh applies the entitlements of that moment.
+        await services.refresh.issue({ clientId: grant.clientId, sub: grant.accountId, sid: grant.sid, grant: { scopes: grant.scopes, aud: grant.aud }, now })
       : undefined;
     await rememberRedeemed(deps, code, { family: rt?.record.family ?? "none", jti: at.jti, accessExp: at.exp, refreshExp: rt?.record.exp ?? at.exp });
     return {

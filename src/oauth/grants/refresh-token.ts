@@ -5,6 +5,7 @@
  */
 import { recordAudit } from "../../audit";
 import { OAuthError } from "../../errors";
+import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
 import { signAccessToken } from "../../tokens/access";
 import { parseScope } from "../form";
@@ -27,11 +28,15 @@ export function refreshTokenGrant(services: Services, entitlements: SubjectEntit
       }
       throw new OAuthError("invalid_grant", "the refresh token is invalid, expired or revoked");
     }
-    const unknown = requested.filter((s) => !r.grant.scopes.includes(s));
-    if (unknown.length > 0) throw new OAuthError("invalid_scope", "a refresh cannot add scopes that were not granted");
+    const granted = r.grant.scopes;
+    if (granted.length > 0 && requested.some((s) => !granted.includes(s)))
+      throw new OAuthError("invalid_scope", "a refresh cannot add scopes that were not granted");
+    const asked = requested.length > 0 ? requested : granted;
     const current = await entitlements(r.record.sub);
-    const base = requested.length > 0 ? requested : r.grant.scopes;
-    const scopes = current.scopes === null ? base : base.filter((s) => current.scopes!.includes(s));
+    const { client } = caller;
+    // Entitlements are re-applied on every refresh: scopes lost upstream go, newly earned ones (within
+    // what was asked for) arrive. A client acting for itself has no entitlements to apply.
+    const scopes = effectiveScopes(asked, current.scopes ?? asked, client.scopes.length > 0 ? client.scopes : null);
     const at = await signAccessToken(
       deps.keys,
       { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: r.issuedAt, jti: r.jti },
