@@ -82,7 +82,8 @@ describe("/authorize", () => {
     expect(loc.searchParams.get("error")).toBe("invalid_request");
     expect(loc.searchParams.get("state")).toBe("s1");
     expect(loc.searchParams.get("iss")).toBe(ISSUER);
-    for (const over of [{ code_challenge_method: "plain" }, { code_challenge_method: "" }, { code_challenge: "short" }]) {
+    const variants: Record<string, string>[] = [{ code_challenge_method: "plain" }, { code_challenge_method: "" }, { code_challenge: "short" }];
+    for (const over of variants) {
       const res = await t.app.request(authorizeUrl(ISSUER, params(over)));
       expect(new URL(res.headers.get("location")!).searchParams.get("error")).toBe("invalid_request");
     }
