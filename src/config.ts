@@ -33,6 +33,8 @@ export interface Config {
   entitlementsGrace: number;
   devLogin: boolean;
   trustProxy: boolean;
+  /** Requests per minute per client (or address) at /token, /introspect; 0 turns limiting off. */
+  rateLimitPerMinute: number;
   github: { clientId: string; clientSecret: string } | undefined;
   discord: { clientId: string; clientSecret: string } | undefined;
   slack: { clientId: string; clientSecret: string } | undefined;
@@ -50,14 +52,15 @@ export class ConfigError extends Error {
   }
 }
 
-const seconds = (def: number, min = 1) =>
+const wholeNumber = (def: number, min: number, unit: string) =>
   z
     .string()
-    .regex(/^\d+$/, "must be a whole number of seconds")
+    .regex(/^\d+$/, `must be a whole number of ${unit}`)
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`))
     .optional()
     .transform((v) => v ?? def);
+const seconds = (def: number, min = 1) => wholeNumber(def, min, "seconds");
 
 const flag = z
   .enum(["0", "1", "true", "false", ""], { message: "must be 1 or 0" })
@@ -105,6 +108,7 @@ const schema = z.object({
   ENTITLEMENTS_GRACE: seconds(3600, 0),
   AUTHBRIDGE_DEV_LOGIN: flag,
   AUTHBRIDGE_TRUST_PROXY: flag,
+  RATE_LIMIT_PER_MINUTE: wholeNumber(600, 0, "requests"),
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
   DISCORD_CLIENT_ID: z.string().min(1).optional(),
@@ -216,6 +220,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     entitlementsGrace: e.ENTITLEMENTS_GRACE,
     devLogin: e.AUTHBRIDGE_DEV_LOGIN,
     trustProxy: e.AUTHBRIDGE_TRUST_PROXY,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     github,
     discord,
     slack,

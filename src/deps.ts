@@ -3,9 +3,11 @@
  * real adapters on throwaway servers and each runtime can build its own.
  */
 import type { Client } from "@libsql/client";
+import type { Context } from "hono";
 import type { Config } from "./config";
 import type { Database } from "./db/client";
 import type { Logger } from "./lib/log";
+import type { RateLimiter } from "./ratelimit/limiter";
 import type { StateStore } from "./store/store";
 import type { KeyRing } from "./tokens/keys";
 
@@ -20,4 +22,7 @@ export interface AppDeps {
   logger: Logger;
   /** Clock in epoch milliseconds (injectable for tests). */
   now: () => number;
+  rateLimiter: RateLimiter;
+  /** The caller's address as this runtime knows it (proxies' headers only when configured). */
+  clientIp: (c: Context) => string;
 }

@@ -3,6 +3,7 @@
  * Invalid configuration exits non-zero before listening.
  */
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { createApp } from "./app";
 import { ConfigError, parseConfig } from "./config";
 import { applyMigrations } from "./db/migrate";
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   }
   for (const line of [...config.defaultsInUse, ...notes]) logger.warn(line);
 
-  const deps = buildDeps(config, logger);
+  const deps = buildDeps(config, logger, (c) => getConnInfo(c).remote.address);
   await applyMigrations(deps.db);
   if (await deps.keys.ensureCurrent()) logger.warn(`no signing key found: generated a new ${config.signingAlg} key`);
   try {

@@ -14,6 +14,9 @@ import { silentLogger } from "../../src/lib/log";
 import { createEmbeddedStore } from "../../src/store/embedded";
 import { createUpstashStore } from "../../src/store/upstash";
 import { createKeyRing } from "../../src/tokens/keys";
+import { createMemoryLimiter } from "../../src/ratelimit/limiter";
+import { createUpstashLimiter } from "../../src/ratelimit/upstash";
+import { clientIpFor } from "../../src/runtime/client-ip";
 import { tempDir } from "./temp";
 import type { UpstashBridge } from "./upstash-bridge";
 
@@ -57,7 +60,11 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     : createEmbeddedStore({ client, now });
   const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl, now });
   await keys.ensureCurrent();
-  const deps: AppDeps = { config, db, dbClient: client, store, keys, logger: silentLogger, now };
+  const rateLimiter = config.upstash
+    ? createUpstashLimiter({ url: config.upstash.url, token: config.upstash.token, prefix: `t:${randomUUID()}:` })
+    : createMemoryLimiter({ now });
+  const clientIp = clientIpFor(config, (c) => c.req.header("x-test-peer") ?? "127.0.0.1");
+  const deps: AppDeps = { config, db, dbClient: client, store, keys, logger: silentLogger, now, rateLimiter, clientIp };
   return {
     app: createApp(deps),
     deps,

@@ -136,4 +136,12 @@ describe("upstash bridge protocol", () => {
     expect(await script.exec(["k"], ["w-"])).toBe("w-k"); // EVALSHA → NOSCRIPT → EVAL
     await expect(client.lpush("obj", "x")).rejects.toThrow(/WRONGTYPE/);
   });
+
+  it("accepts Upstash's allow-key-locking script flag, by EVAL and then by the original EVALSHA", async () => {
+    const script = "#!lua flags=allow-key-locking\nreturn redis.call('incr', KEYS[1])";
+    const { createHash } = await import("node:crypto");
+    const sha = createHash("sha1").update(script).digest("hex");
+    expect((await post("/", ["eval", script, 1, "flagged"])).json).toEqual({ result: 1 });
+    expect((await post("/", ["evalsha", sha, 1, "flagged"])).json).toEqual({ result: 2 });
+  });
 });

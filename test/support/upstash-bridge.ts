@@ -6,6 +6,7 @@
  * `/multi-exec` with `[[…], …]`; bearer auth; `{result}` / `{error}`; `Upstash-Encoding: base64` makes every
  * bulk string at every depth base64 (numbers, null and status replies stay raw).
  */
+import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { RespClient, RespError, RespStatus, type RespValue } from "./resp";
@@ -41,6 +42,21 @@ function isCommand(x: unknown): x is Array<string | number | boolean> {
     x.length > 0 &&
     x.every((a) => typeof a === "string" || typeof a === "number" || typeof a === "boolean")
   );
+}
+
+/**
+ * Upstash accepts a Lua flag real Redis does not know (`allow-key-locking`, used by @upstash/ratelimit's
+ * scripts). Like Upstash, the bridge accepts it: the flag is dropped before Redis sees the script, and
+ * EVALSHA of the original script's hash is mapped to the hash Redis knows.
+ */
+const UPSTASH_ONLY_FLAG = /^#!lua flags=([^\n]*)/;
+const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
+
+function withoutUpstashFlags(script: string): string {
+  return script.replace(UPSTASH_ONLY_FLAG, (_m, flags: string) => {
+    const kept = flags.split(",").map((f) => f.trim()).filter((f) => f && f !== "allow-key-locking");
+    return kept.length > 0 ? `#!lua flags=${kept.join(",")}` : "#!lua";
+  });
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -94,7 +110,24 @@ export async function startUpstashBridge(opts: { redisPort: number; token: strin
     }
   }
 
-  async function handle(path: string, body: unknown, base64: boolean): Promise<{ status: number; json: Json }> {
+  const scriptAliases = new Map<string, string>();
+  /** Apply the Upstash-only script flag handling (see {@link withoutUpstashFlags}). */
+  function translate(cmd: Array<string | number | boolean>): Array<string | number | boolean> {
+    const name = String(cmd[0]).toLowerCase();
+    if (name === "eval" && typeof cmd[1] === "string" && UPSTASH_ONLY_FLAG.test(cmd[1])) {
+      const plain = withoutUpstashFlags(cmd[1]);
+      scriptAliases.set(sha1(cmd[1]), sha1(plain));
+      return [cmd[0]!, plain, ...cmd.slice(2)];
+    }
+    if (name === "evalsha" && typeof cmd[1] === "string") {
+      const alias = scriptAliases.get(cmd[1].toLowerCase());
+      if (alias) return [cmd[0]!, alias, ...cmd.slice(2)];
+    }
+    return cmd;
+  }
+
+  async function handle(path: string, rawBody: unknown, base64: boolean): Promise<{ status: number; json: Json }> {
+    const body = isCommand(rawBody) ? translate(rawBody) : Array.isArray(rawBody) ? rawBody.map((c: unknown) => (isCommand(c) ? translate(c) : c)) : rawBody;
     if (path === "/") {
       if (!isCommand(body)) return { status: 400, json: { error: "ERR bad request: expected a command array" } };
       const [reply] = await run([body]);

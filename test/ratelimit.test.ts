@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../src/clients/registry";
+import { createTestApp } from "./support/app";
+import { postForm } from "./support/oauth";
+import { startRedis, type TestRedis } from "./support/redis-server";
+import { startUpstashBridge, type UpstashBridge } from "./support/upstash-bridge";
+
+let redis: TestRedis;
+let bridge: UpstashBridge;
+beforeAll(async () => {
+  redis = await startRedis();
+  bridge = await startUpstashBridge({ redisPort: redis.port, token: "rl-token" });
+});
+afterAll(async () => {
+  await bridge?.stop();
+  await redis?.stop();
+});
+
+for (const store of ["embedded", "upstash"] as const) {
+  describe(`rate limits (${store})`, () => {
+    it("limits /token and /introspect per client with 429 slow_down and Retry-After", async () => {
+      const t = await createTestApp({ store, bridge, env: { RATE_LIMIT_PER_MINUTE: "5", AUTHBRIDGE_DEV_LOGIN: "1" } });
+      const mk = async (name: string) => {
+        const { client, secret } = await createClient(t.deps.db, { name, scopes: ["a"] });
+        return { id: client.id, secret: secret! };
+      };
+      const a = await mk("a");
+      const b = await mk("b");
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await postForm(t.app, "/token", { grant_type: "client_credentials" }, a)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+      const limited = await postForm(t.app, "/token", { grant_type: "client_credentials" }, a);
+      expect(await limited.json()).toMatchObject({ error: "slow_down" });
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await postForm(t.app, "/token", { grant_type: "client_credentials" }, b)).status).toBe(200);
+      for (let i = 0; i < 5; i++) await postForm(t.app, "/introspect", { token: "x" }, b);
+      expect((await postForm(t.app, "/introspect", { token: "x" }, b)).status).toBe(429);
+
+      // Browsers at the provider callback are keyed by address: one per minute at this setting.
+      const first = await t.app.request("/auth/dev/callback", { headers: { "x-test-peer": "10.9.9.9" } });
+      expect(first.status).toBe(400);
+      const second = await t.app.request("/auth/dev/callback", { headers: { "x-test-peer": "10.9.9.9" } });
+      expect(second.status).toBe(429);
+      expect(second.headers.get("content-type")).toMatch(/text\/html/);
+      expect((await t.app.request("/auth/dev/callback", { headers: { "x-test-peer": "10.9.9.10" } })).status).toBe(400);
+      t.close();
+    });
+  });
+}
+
+it("the embedded limiter's window resets", async () => {
+  const t = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: "1" } });
+  const { client, secret } = await createClient(t.deps.db, { name: "a", scopes: ["a"] });
+  const creds = { id: client.id, secret: secret! };
+  expect((await postForm(t.app, "/token", { grant_type: "client_credentials" }, creds)).status).toBe(200);
+  expect((await postForm(t.app, "/token", { grant_type: "client_credentials" }, creds)).status).toBe(429);
+  t.advance(61_000);
+  expect((await postForm(t.app, "/token", { grant_type: "client_credentials" }, creds)).status).toBe(200);
+  t.close();
+});
