@@ -52,6 +52,13 @@ function factsOf(f: z.output<typeof Form>): ProviderFacts {
  * The dev identity picker.
  * @example new DevProvider({ issuer: "http://localhost:8787" })
  */
+/**
+ * The picker's form posts to our callback, which answers with a redirect chain ending at the client's
+ * redirect URI; browsers apply `form-action` to every hop of that chain, so `'self'` would block the last
+ * one. The picker is a localhost-only page; it keeps every other restriction.
+ */
+const DEV_PAGE_CSP = (PAGE_HEADERS["Content-Security-Policy"] ?? "").replace(/form-action [^;]+;\s*/, "");
+
 export class DevProvider implements Provider {
   readonly id = "dev" as const;
   readonly label = "Dev login";
@@ -87,7 +94,7 @@ export class DevProvider implements Provider {
 <label>Enterprise id <input name="enterprise"></label></fieldset>
 <p><button type="submit">Sign in</button></p>
 </form></body></html>`;
-    return c.html(page, 200, { ...PAGE_HEADERS });
+    return c.html(page, 200, { ...PAGE_HEADERS, "Content-Security-Policy": DEV_PAGE_CSP });
   }
 
   async callback(_c: Context, input: CallbackInput): Promise<ExternalIdentity> {

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 /** The account page: linked identities (link, unlink), active sessions (revoke), logout. */
 import type { Context } from "hono";
 import { PAGE_HEADERS } from "./error-page";

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 /** The sign-in chooser shown by `/authorize` when the client named no provider. */
 import type { Context } from "hono";
 import { Layout } from "./layout";

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 /**
  * A small, generic HTML page for errors (and the header set every HTML page of ours should carry).
  * hono/jsx escapes every interpolated value, so messages may contain user input safely.

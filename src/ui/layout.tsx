@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 /** The shared page frame of our HTML pages (account page, chooser). */
 import type { Child } from "hono/jsx";
 

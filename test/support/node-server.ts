@@ -22,8 +22,8 @@ function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
  * Run `src/node.ts` in `cwd` and wait until it listens.
  * @example const s = await startNodeServer({ cwd: dir.path }); await fetch(`${s.url}/healthz`);
  */
-export async function startNodeServer(opts: { cwd: string; env?: Record<string, string> }): Promise<NodeServer> {
-  const port = await freePort();
+export async function startNodeServer(opts: { cwd: string; env?: Record<string, string>; port?: number }): Promise<NodeServer> {
+  const port = opts.port ?? (await freePort());
   const child = spawn(tsx, [`${root}src/node.ts`], { cwd: opts.cwd, env: childEnv({ PORT: String(port), ...opts.env }) });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
