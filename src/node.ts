@@ -6,6 +6,7 @@ import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { createApp } from "./app";
 import { ConfigError, parseConfig } from "./config";
+import { tuneLocalDatabase } from "./db/client";
 import { applyMigrations } from "./db/migrate";
 import { consoleLogger as logger } from "./lib/log";
 import { buildDeps } from "./runtime/build-deps";
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   for (const line of [...config.defaultsInUse, ...notes]) logger.warn(line);
 
   const deps = buildDeps(config, logger, (c) => getConnInfo(c).remote.address);
+  await tuneLocalDatabase(config.databaseUrl, deps.dbClient);
   await applyMigrations(deps.db);
   if (await deps.keys.ensureCurrent()) logger.warn(`no signing key found: generated a new ${config.signingAlg} key`);
   try {

@@ -11,6 +11,7 @@ import { createApp } from "../../src/app";
 import { createClient } from "../../src/clients/registry";
 import { parseConfig } from "../../src/config";
 import * as schema from "../../src/db/schema";
+import { tuneLocalDatabase } from "../../src/db/client";
 import { applyMigrations } from "../../src/db/migrate";
 import type { AppDeps } from "../../src/deps";
 import { newId } from "../../src/lib/ids";
@@ -64,6 +65,7 @@ export async function buildBenchApp(opts: { upstash?: { url: string; token: stri
   const storeCounts = newCounts();
   const appClient = countingClient(raw, appCounts);
   const db = drizzle(appClient, { schema });
+  await tuneLocalDatabase(config.databaseUrl, raw);
   await applyMigrations(db);
   const now = Date.now;
   const store = config.upstash

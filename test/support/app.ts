@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import { createApp } from "../../src/app";
 import { parseConfig } from "../../src/config";
-import { openDatabase } from "../../src/db/client";
+import { openDatabase, tuneLocalDatabase } from "../../src/db/client";
 import { applyMigrations } from "../../src/db/migrate";
 import type { AppDeps } from "../../src/deps";
 import { generateSecret } from "../../src/lib/secret";
@@ -52,6 +52,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   };
   const config = parseConfig(env, "node");
   const { db, client } = openDatabase({ url: config.databaseUrl });
+  await tuneLocalDatabase(config.databaseUrl, client);
   await applyMigrations(db);
   let offset = 0;
   const now = () => Date.now() + offset;
