@@ -58,3 +58,19 @@ it("the embedded limiter's window resets", async () => {
   expect((await postForm(t.app, "/token", { grant_type: "client_credentials" }, creds)).status).toBe(200);
   t.close();
 });
+
+it("X-Forwarded-For is believed only with AUTHBRIDGE_TRUST_PROXY", async () => {
+  const hit = (t: Awaited<ReturnType<typeof createTestApp>>, xff: string) =>
+    t.app.request("/auth/dev/callback", { headers: { "x-forwarded-for": xff, "x-test-peer": "10.0.0.1" } });
+  const direct = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: "5", AUTHBRIDGE_DEV_LOGIN: "1" } });
+  expect((await hit(direct, "1.1.1.1")).status).toBe(400);
+  // A forged header does not give a fresh budget: the peer address is what counts.
+  expect((await hit(direct, "2.2.2.2")).status).toBe(429);
+  direct.close();
+  const proxied = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: "5", AUTHBRIDGE_DEV_LOGIN: "1", AUTHBRIDGE_TRUST_PROXY: "1" } });
+  expect((await hit(proxied, "9.9.9.9, 1.1.1.1")).status).toBe(400);
+  // Behind our proxy the right-most entry (the one the proxy appended) is the caller.
+  expect((await hit(proxied, "9.9.9.9, 2.2.2.2")).status).toBe(400);
+  expect((await hit(proxied, "8.8.8.8, 2.2.2.2")).status).toBe(429);
+  proxied.close();
+});
