@@ -63,13 +63,20 @@ export async function fetchDiscordFacts(
   const guilds = (await fetchProviderJson("discord", `${API}/users/@me/guilds`, z.array(Guild), { token, signal })).map((g) => g.id);
   const wanted = guildsOfInterest.filter((id) => guilds.includes(id));
   const members = await Promise.all(
-    wanted.map((id) => fetchProviderJson("discord", `${API}/users/@me/guilds/${id}/member`, Member, { token, signal })),
+    wanted.map((id) =>
+      fetchProviderJson("discord", `${API}/users/@me/guilds/${id}/member`, Member, { token, signal }).catch((err: unknown) => {
+        // 404: the user left the guild between the two calls — a fact (no membership), not a refused token.
+        if (err instanceof ProviderRejectedError && err.status === 404) return null;
+        throw err;
+      }),
+    ),
   );
   const roles: Record<string, string[]> = {};
   wanted.forEach((id, i) => {
-    roles[id] = members[i]?.roles ?? [];
+    const member = members[i];
+    if (member) roles[id] = member.roles;
   });
-  return { guilds, roles };
+  return { guilds: guilds.filter((id) => !wanted.includes(id) || roles[id] !== undefined), roles };
 }
 
 /**

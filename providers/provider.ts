@@ -104,13 +104,21 @@ export interface Provider {
 /** The platform answered but refused (bad or used code, revoked token, invalid ID token): a 400, not an outage. */
 export class ProviderRejectedError extends Error {
   override readonly name = "ProviderRejectedError";
+  /** HTTP status of the refusal when it came from an HTTP answer (401/403: the token itself is refused). */
+  readonly status: number | undefined;
   constructor(
     readonly provider: string,
     message: string,
-    opts?: { cause?: unknown },
+    opts?: { cause?: unknown; status?: number },
   ) {
     super(message, { cause: opts?.cause });
+    this.status = opts?.status;
   }
+}
+
+/** Whether a refused answer is really a rate limit (GitHub says 403 with no requests remaining). */
+function isRateLimited(res: Response): boolean {
+  return res.status === 429 || (res.status === 403 && (res.headers.get("x-ratelimit-remaining") === "0" || res.headers.has("retry-after")));
 }
 
 /** Options of {@link fetchProviderJson}. */
@@ -125,8 +133,8 @@ export interface ProviderFetchOptions {
 
 /**
  * GET (or POST) a platform API with a token and validate the JSON answer with a zod schema.
- * Network failures, timeouts, 5xx/429 and unexpected shapes throw `DependencyUnavailableError`;
- * other 4xx throw {@link ProviderRejectedError}.
+ * Network failures, timeouts, 5xx, rate limits (429, GitHub's 403 with no requests left) and unexpected
+ * shapes throw `DependencyUnavailableError`; other 4xx throw {@link ProviderRejectedError} with the status.
  * @example const orgs = await fetchProviderJson("github", url, z.array(Org), { token, signal });
  */
 export async function fetchProviderJson<S extends z.ZodType>(
@@ -145,11 +153,11 @@ export async function fetchProviderJson<S extends z.ZodType>(
   } catch (cause) {
     throw new DependencyUnavailableError("provider", `${provider} did not answer`, { cause });
   }
-  if (res.status >= 500 || res.status === 429) {
+  if (res.status >= 500 || isRateLimited(res)) {
     throw new DependencyUnavailableError("provider", `${provider} answered ${res.status}`);
   }
   const body: unknown = await res.json().catch(() => undefined);
-  if (!res.ok) throw new ProviderRejectedError(provider, `${provider} refused the request (${res.status})`);
+  if (!res.ok) throw new ProviderRejectedError(provider, `${provider} refused the request (${res.status})`, { status: res.status });
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     throw new DependencyUnavailableError("provider", `${provider} gave an unexpected answer`, { cause: parsed.error });

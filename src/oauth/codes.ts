@@ -21,6 +21,8 @@ export const CodeGrant = z.object({
   sid: z.string(),
   scopes: z.array(z.string()),
   aud: z.string(),
+  /** Expiry, epoch ms (the store's TTL says the same; kept to restore a code with its remaining life). */
+  exp: z.number(),
 });
 /** What a code stands for. */
 export type CodeGrant = z.infer<typeof CodeGrant>;
@@ -37,10 +39,16 @@ const codeKey = async (code: string) => `code:${await sha256(code)}`;
 const redeemedKey = async (code: string) => `code-used:${await sha256(code)}`;
 
 /** Mint a code for `grant`. */
-export async function issueCode(deps: AppDeps, grant: CodeGrant): Promise<string> {
+export async function issueCode(deps: AppDeps, grant: Omit<CodeGrant, "exp">): Promise<string> {
   const code = `ac_${randomToken(32)}`;
-  await deps.store.put(await codeKey(code), JSON.stringify(grant), CODE_TTL);
+  await deps.store.put(await codeKey(code), JSON.stringify({ ...grant, exp: deps.now() + CODE_TTL * 1000 }), CODE_TTL);
   return code;
+}
+
+/** Put a taken code back for the rest of its life (the grant failed before issuing anything). */
+export async function restoreCode(deps: AppDeps, code: string, grant: CodeGrant): Promise<void> {
+  const remaining = Math.floor((grant.exp - deps.now()) / 1000);
+  if (remaining > 0) await deps.store.put(await codeKey(code), JSON.stringify(grant), remaining);
 }
 
 /** Redeem a code once; null when unknown, expired or already used. */
@@ -49,7 +57,7 @@ export async function takeCode(deps: AppDeps, code: string): Promise<CodeGrant |
   const raw = await deps.store.take(await codeKey(code));
   if (!raw) return null;
   const parsed = CodeGrant.safeParse(JSON.parse(raw));
-  return parsed.success ? parsed.data : null;
+  return parsed.success && parsed.data.exp > deps.now() ? parsed.data : null;
 }
 
 /** Remember what a redeemed code issued. */

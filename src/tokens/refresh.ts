@@ -51,6 +51,12 @@ export interface RefreshService {
   issue(input: { clientId: string; sub: string; sid: string; grant: RefreshGrant; now: number }): Promise<{ token: string; record: RefreshRecord }>;
   /** Rotate a presented token for `clientId` in one store round trip. */
   rotate(presented: string, clientId: string, now: number): Promise<Rotation>;
+  /**
+   * Undo a rotation whose answer could not be given (the grant failed after rotating, before the client
+   * saw the successor): the presented token is live again and the undelivered successor is removed, so
+   * a later retry is not mistaken for reuse. Off the hot path: only failures pay these round trips.
+   */
+  restore(presented: string, record: RefreshRecord, now: number): Promise<void>;
 }
 
 /**
@@ -99,6 +105,14 @@ export function createRefreshService(store: StateStore, secret: Uint8Array, poli
         issuedAt,
         jti: ID_PREFIX.jti + jtiMac.slice(0, 22),
       };
+    },
+
+    async restore(presented, record, now) {
+      const remaining = record.exp - Math.floor(now / 1000);
+      if (remaining <= 0) return;
+      const successor = TOKEN_PREFIX + (await mac("successor", presented));
+      await store.putRefresh(await refreshKey(presented), record, Math.min(policy.idleTtl, remaining));
+      await store.delete(await refreshKey(successor));
     },
   };
 }

@@ -7,7 +7,7 @@ import { OAuthError } from "../../errors";
 import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
 import { signAccessToken } from "../../tokens/access";
-import { rememberRedeemed, revokeReplayed, takeCode } from "../codes";
+import { rememberRedeemed, restoreCode, revokeReplayed, takeCode } from "../codes";
 import { verifyPkce } from "../pkce";
 import type { GrantHandler } from "../token";
 import type { SubjectEntitlements } from "./refresh-token";
@@ -29,7 +29,13 @@ export function authorizationCodeGrant(services: Services, entitlements: Subject
     if (!(await verifyPkce(verifier, grant.codeChallenge))) throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge");
 
     const now = deps.now();
-    const current = await entitlements(grant.accountId);
+    let current;
+    try {
+      current = await entitlements(grant.accountId);
+    } catch (err) {
+      await restoreCode(deps, code, grant); // nothing was issued: the client may try again while the code lives
+      throw err;
+    }
     // Asked ∩ entitled ∩ what the client may get (an empty client list means no client restriction).
     const client = caller.client;
     const scopes = effectiveScopes(grant.scopes, current.scopes ?? grant.scopes, client.scopes.length > 0 ? client.scopes : null);

@@ -32,7 +32,14 @@ export function refreshTokenGrant(services: Services, entitlements: SubjectEntit
     if (granted.length > 0 && requested.some((s) => !granted.includes(s)))
       throw new OAuthError("invalid_scope", "a refresh cannot add scopes that were not granted");
     const asked = requested.length > 0 ? requested : granted;
-    const current = await entitlements(r.record.sub);
+    let current;
+    try {
+      current = await entitlements(r.record.sub);
+    } catch (err) {
+      // Nothing is issued; the client must be able to try again later with the same token.
+      if (r.outcome === "rotated") await services.refresh.restore(presented, r.record, now);
+      throw err;
+    }
     const { client } = caller;
     // Entitlements are re-applied on every refresh: scopes lost upstream go, newly earned ones (within
     // what was asked for) arrive. A client acting for itself has no entitlements to apply.

@@ -1,6 +1,7 @@
 /**
- * A fake Discord for msw, driven by a world object: OAuth authorize and token endpoints, `oauth2/@me`,
- * `users/@me` (Bearer for users, `Bot` for bots), `users/@me/guilds` and `users/@me/guilds/{id}/member`.
+ * A fake Discord for msw, driven by a world object: OAuth authorize and token endpoints (authorization
+ * code, and refresh_token with rotation), `oauth2/@me`, `users/@me` (Bearer for users, `Bot` for bots),
+ * `users/@me/guilds` and `users/@me/guilds/{id}/member`.
  * Serves both the unversioned `/api` (what @hono/oauth-providers calls) and `/api/v10`.
  */
 import { http, HttpResponse, type HttpHandler } from "msw";
@@ -26,8 +27,12 @@ export interface DiscordWorld {
   browser: { userId: string | undefined; consent: "allow" | "deny" };
   codes: Map<string, { userId: string; scope: string; redirectUri: string }>;
   tokens: Map<string, { userId: string; scope: string }>;
-  /** Bot tokens (used with `Authorization: Bot …`). */
-  bots: Map<string, { id: string; username: string }>;
+  /** Refresh tokens (single use: a refresh rotates them, like Discord). */
+  refreshTokens: Map<string, { userId: string; scope: string }>;
+  /** `expires_in` of issued access tokens, seconds (Discord: a week). */
+  accessTokenTtl: number;
+  /** Bot tokens (used with `Authorization: Bot …`), with the guilds the bot is in and its roles there. */
+  bots: Map<string, { id: string; username: string; guilds?: { id: string; name?: string; roles: string[] }[] }>;
   revoked: Set<string>;
   outage: Outage;
 }
@@ -40,6 +45,8 @@ export function createDiscordWorld(opts: { clientId: string; clientSecret: strin
     browser: { userId: undefined, consent: "allow" },
     codes: new Map(),
     tokens: new Map(),
+    refreshTokens: new Map(),
+    accessTokenTtl: 604800,
     bots: new Map(),
     revoked: new Set(),
     outage: "none",
@@ -90,15 +97,27 @@ export function discordHandlers(w: DiscordWorld): HttpHandler[] {
         if (p.get("client_id") !== w.clientId || p.get("client_secret") !== w.clientSecret) {
           return HttpResponse.json({ error: "invalid_client" }, { status: 401 });
         }
+        const issue = (userId: string, scope: string) => {
+          const token = randomToken();
+          const refresh = randomToken();
+          w.tokens.set(token, { userId, scope });
+          w.refreshTokens.set(refresh, { userId, scope });
+          return HttpResponse.json({ token_type: "Bearer", access_token: token, expires_in: w.accessTokenTtl, refresh_token: refresh, scope });
+        };
+        if (p.get("grant_type") === "refresh_token") {
+          const presented = p.get("refresh_token") ?? "";
+          const grant = w.revoked.has(presented) ? undefined : w.refreshTokens.get(presented);
+          w.refreshTokens.delete(presented);
+          if (!grant) return HttpResponse.json({ error: "invalid_grant", error_description: "Invalid refresh token" }, { status: 400 });
+          return issue(grant.userId, grant.scope);
+        }
         const code = p.get("code") ?? "";
         const grant = w.codes.get(code);
         w.codes.delete(code);
         if (p.get("grant_type") !== "authorization_code" || !grant || grant.redirectUri !== p.get("redirect_uri")) {
           return HttpResponse.json({ error: "invalid_grant", error_description: 'Invalid "code" in request.' }, { status: 400 });
         }
-        const token = randomToken();
-        w.tokens.set(token, { userId: grant.userId, scope: grant.scope });
-        return HttpResponse.json({ token_type: "Bearer", access_token: token, expires_in: 604800, refresh_token: randomToken(), scope: grant.scope });
+        return issue(grant.userId, grant.scope);
       }),
       http.get(`${base}/oauth2/@me`, async ({ request }) => {
         const down = await guard(request);
@@ -123,9 +142,27 @@ export function discordHandlers(w: DiscordWorld): HttpHandler[] {
       http.get(`${base}/users/@me/guilds`, async ({ request }) => {
         const down = await guard(request);
         if (down) return down;
+        const botToken = bearer(request, ["Bot"]);
+        if (botToken !== undefined) {
+          const bot = w.revoked.has(botToken) ? undefined : w.bots.get(botToken);
+          if (!bot) return unauthorized();
+          return HttpResponse.json((bot.guilds ?? []).map((g) => ({ id: g.id, name: g.name ?? g.id, icon: null, owner: false, permissions: "0", features: [] })));
+        }
         const u = userOf(request);
         if (!u) return unauthorized();
         return HttpResponse.json(u.guilds.map((g) => ({ id: g.id, name: g.name, icon: null, owner: false, permissions: "0", features: [] })));
+      }),
+      // Bots read their own membership through the guild members endpoint.
+      http.get(`${base}/guilds/:guildId/members/:userId`, async ({ request, params }) => {
+        const down = await guard(request);
+        if (down) return down;
+        const botToken = bearer(request, ["Bot"]);
+        const bot = botToken !== undefined && !w.revoked.has(botToken) ? w.bots.get(botToken) : undefined;
+        if (!bot) return unauthorized();
+        const g = bot.guilds?.find((x) => x.id === params.guildId);
+        if (!g) return HttpResponse.json({ message: "Unknown Guild", code: 10004 }, { status: 404 });
+        if (params.userId !== bot.id) return HttpResponse.json({ message: "Unknown Member", code: 10007 }, { status: 404 });
+        return HttpResponse.json({ user: { id: bot.id, username: bot.username, bot: true }, nick: null, roles: g.roles, joined_at: "2024-01-01T00:00:00.000000+00:00", deaf: false, mute: false });
       }),
       http.get(`${base}/users/@me/guilds/:guildId/member`, async ({ request, params }) => {
         const down = await guard(request);
