@@ -15,6 +15,7 @@ import { authorizeRoutes } from "./oauth/authorize";
 import { authorizationCodeGrant } from "./oauth/grants/authorization-code";
 import { clientCredentialsGrant } from "./oauth/grants/client-credentials";
 import { refreshTokenGrant } from "./oauth/grants/refresh-token";
+import { tokenExchangeGrant } from "./oauth/grants/token-exchange";
 import { introspectRoutes } from "./oauth/introspect";
 import { metadataRoutes, type MetadataPart } from "./oauth/metadata";
 import { revokeRoutes } from "./oauth/revoke";
@@ -46,7 +47,7 @@ export function createApp(deps: AppDeps): Hono {
       code_challenge_methods_supported: ["S256"],
       authorization_response_iss_parameter_supported: true,
       token_endpoint: `${issuer}/token`,
-      grant_types_supported: ["authorization_code", "client_credentials", "refresh_token"],
+      grant_types_supported: ["authorization_code", "client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"],
       token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, "none"],
       revocation_endpoint: `${issuer}/revoke`,
       revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS, "none"],
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): Hono {
       authorization_code: authorizationCodeGrant(services, entitlements),
       client_credentials: clientCredentialsGrant,
       refresh_token: refreshTokenGrant(services, entitlements),
+      "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps),
     }),
   );
   app.route("/", revokeRoutes(deps));

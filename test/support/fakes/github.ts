@@ -31,8 +31,12 @@ export interface GitHubWorld {
   browser: { userId: number | undefined; consent: "allow" | "deny" };
   codes: Map<string, { userId: number; scope: string }>;
   tokens: Map<string, { userId: number; scope: string }>;
-  /** Installation tokens → repositories (`owner/name`). */
-  installations: Map<string, { repositories: string[] }>;
+  /**
+   * Installation tokens → repositories (`owner/name`, one owner per installation). `ownerId` is the
+   * account's immutable id (default: derived from the login); `expiresAt` (epoch ms) is reported in the
+   * `GitHub-Authentication-Token-Expiration` header.
+   */
+  installations: Map<string, { repositories: string[]; ownerId?: number; expiresAt?: number }>;
   revoked: Set<string>;
   outage: Outage;
   /** GitHub Actions OIDC issuer. */
@@ -73,6 +77,10 @@ export async function createGitHubWorld(opts: { clientId: string; clientSecret: 
 }
 
 const random = () => crypto.randomUUID().replace(/-/g, "");
+/** A stable numeric account id for a login (GitHub ids are immutable numbers). */
+const accountIdOf = (login: string) => 50_000 + [...login.toLowerCase()].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 1_000_000, 7);
+/** GitHub's header date format: `2026-03-01 12:00:00 UTC`. */
+const githubTime = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 const badCredentials = () =>
   HttpResponse.json({ message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" }, { status: 401 });
 
@@ -165,10 +173,11 @@ export function githubHandlers(w: GitHubWorld): HttpHandler[] {
       const inst = token && !w.revoked.has(token) ? w.installations.get(token) : undefined;
       if (!inst) return badCredentials();
       const repositories = inst.repositories.map((full_name, i) => {
-        const [owner, name] = full_name.split("/");
-        return { id: 3000 + i, name, full_name, owner: { login: owner }, private: true };
+        const [owner = "", name] = full_name.split("/");
+        return { id: 3000 + i, name, full_name, owner: { login: owner, id: inst.ownerId ?? accountIdOf(owner), type: "Organization" }, private: true };
       });
-      return HttpResponse.json({ total_count: repositories.length, repositories });
+      const headers = inst.expiresAt ? { "GitHub-Authentication-Token-Expiration": githubTime(inst.expiresAt) } : undefined;
+      return HttpResponse.json({ total_count: repositories.length, repository_selection: "selected", repositories }, { headers });
     }),
 
     http.get(`${ACTIONS_ISSUER}/.well-known/openid-configuration`, async ({ request }) => {

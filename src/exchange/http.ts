@@ -1,0 +1,63 @@
+/**
+ * Platform calls for the credential checks. Same failure classification as `fetchProviderJson`
+ * (network errors, timeouts, 5xx, rate limits — GitHub's arrive as a 403 — and unexpected shapes are
+ * outages; other 4xx are refusals), but it also returns the response headers (GitHub reports a token's
+ * expiry in one) and never follows a redirect with the credential.
+ */
+import type { z } from "zod";
+import { ProviderRejectedError } from "../../providers/provider";
+import { DependencyUnavailableError } from "../errors";
+
+/** Options of {@link fetchPlatform}. */
+export interface PlatformFetchOptions {
+  token: string;
+  scheme?: "Bearer" | "Bot";
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  signal: AbortSignal;
+}
+
+function isRateLimited(res: Response): boolean {
+  return res.status === 429 || (res.status === 403 && (res.headers.get("x-ratelimit-remaining") === "0" || res.headers.has("retry-after")));
+}
+
+/**
+ * Call a platform API with a credential and validate the JSON answer.
+ * @example const { data, headers } = await fetchPlatform("github", url, User, { token, signal });
+ */
+export async function fetchPlatform<S extends z.ZodType>(
+  provider: string,
+  url: string,
+  schema: S,
+  opts: PlatformFetchOptions,
+): Promise<{ data: z.output<S>; headers: Headers }> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: opts.method ?? "GET",
+      headers: { Accept: "application/json", ...opts.headers, Authorization: `${opts.scheme ?? "Bearer"} ${opts.token}` },
+      signal: opts.signal,
+      // A credential is never sent on to wherever a redirect points ("manual": workerd has no "error").
+      redirect: "manual",
+    });
+  } catch (cause) {
+    throw new DependencyUnavailableError("provider", `${provider} did not answer`, { cause });
+  }
+  if (res.status >= 500 || isRateLimited(res) || (res.status >= 300 && res.status < 400)) {
+    // Release the connection without waiting: some fetch implementations never settle a cancel.
+    res.body?.cancel().catch(() => undefined);
+    throw new DependencyUnavailableError("provider", `${provider} answered ${res.status}`);
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch (cause) {
+    if (!res.ok && !opts.signal.aborted) throw new ProviderRejectedError(provider, `${provider} refused the credential (${res.status})`);
+    // An abort while reading the body is an outage like any other timeout.
+    throw new DependencyUnavailableError("provider", `${provider} gave an unreadable answer`, { cause });
+  }
+  if (!res.ok) throw new ProviderRejectedError(provider, `${provider} refused the credential (${res.status})`);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new DependencyUnavailableError("provider", `${provider} gave an unexpected answer`, { cause: parsed.error });
+  return { data: parsed.data, headers: res.headers };
+}

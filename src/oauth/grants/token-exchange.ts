@@ -1,0 +1,107 @@
+/**
+ * RFC 8693 token exchange (`grant_type=urn:ietf:params:oauth:grant-type:token-exchange`): a client allowed
+ * this grant presents a bot's or workload's platform credential as `subject_token`; the platform vouches
+ * for it (checks cached for at most a minute), the bot becomes an account of kind `bot` keyed by
+ * (provider, namespaced platform id), its facts go through the rules, and it gets a short-lived access
+ * token: no refresh token, no session. A refused credential is `invalid_grant`; a platform that does not
+ * answer is 503 `temporarily_unavailable`, and then nothing is created or issued.
+ */
+import type { JWTVerifyGetKey } from "jose";
+import { ProviderRejectedError } from "../../../providers/provider";
+import { deriveAndStoreEntitlements } from "../../accounts/entitlements";
+import { AccountError } from "../../accounts/errors";
+import { resolveLogin } from "../../accounts/identities";
+import type { AppDeps } from "../../deps";
+import { OAuthError } from "../../errors";
+import { cachedCheck } from "../../exchange/cache";
+import { verifyDiscordBot } from "../../exchange/discord-bot";
+import { verifyGitHub } from "../../exchange/github";
+import { githubActionsVerifier } from "../../exchange/github-actions";
+import { createActionsJwks } from "../../exchange/github-actions-jwks";
+import { verifySlack } from "../../exchange/slack";
+import { ACCESS_TOKEN_TYPE, credentialTypeOf, type CredentialType, type CredentialVerifier } from "../../exchange/types";
+import { deriveKey } from "../../lib/secret";
+import { effectiveScopes, entitlementsFor } from "../../rules/evaluate";
+import { guildsMentioned } from "../../rules/schema";
+import { signAccessToken } from "../../tokens/access";
+import { chooseAudience } from "../audience";
+import { parseScope } from "../form";
+import type { GrantHandler } from "../token";
+
+/** Options of {@link tokenExchangeGrant} (defaults suit production). */
+export interface TokenExchangeOptions {
+  /** GitHub Actions key set; default: GitHub's, fetched and cached by jose. */
+  actionsJwks?: JWTVerifyGetKey;
+  /** Budget for one credential check at its platform (ms, default 5000). */
+  timeoutMs?: number;
+}
+
+/**
+ * Build the handler. Create it once per app: it holds the cached GitHub Actions key set.
+ * @example tokenRoutes(deps, { "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps) })
+ */
+export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions = {}): GrantHandler {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const { rules, issuer } = deps.config;
+  const verifiers: Record<CredentialType, CredentialVerifier> = {
+    github: verifyGitHub,
+    // Actions tokens name their audience; ours is our issuer (CONTRACT.md), whatever AUTHBRIDGE_AUDIENCE says.
+    "github-actions": githubActionsVerifier(opts.actionsJwks ?? createActionsJwks({ timeoutMs }), issuer),
+    slack: verifySlack,
+    "discord-bot": verifyDiscordBot,
+  };
+  const discordGuilds = guildsMentioned(rules);
+  const sealKey = deriveKey(deps.config.secret, "provider-token-encryption");
+
+  return async ({ deps, form, caller }) => {
+    const p = form.params;
+    if (p.actor_token !== undefined || p.actor_token_type !== undefined) throw new OAuthError("invalid_request", "delegation (actor_token) is not supported");
+    const credential = p.subject_token;
+    if (!credential) throw new OAuthError("invalid_request", "subject_token is required");
+    if (!p.subject_token_type) throw new OAuthError("invalid_request", "subject_token_type is required");
+    const type = credentialTypeOf(p.subject_token_type);
+    if (!type) throw new OAuthError("unsupported_token_type", "this subject_token_type is not supported");
+    if (p.requested_token_type !== undefined && p.requested_token_type !== ACCESS_TOKEN_TYPE)
+      throw new OAuthError("invalid_request", `only ${ACCESS_TOKEN_TYPE} can be requested`);
+    const requested = parseScope(p.scope);
+    const client = caller.client;
+    // RFC 8693 `audience` and RFC 8707 `resource` name the same thing here: one target per token.
+    const aud = chooseAudience(client, p.audience !== undefined ? [...form.resources, p.audience] : form.resources, deps.config.audience);
+
+    const signal = AbortSignal.timeout(timeoutMs);
+    const verify = verifiers[type];
+    let verified: Awaited<ReturnType<CredentialVerifier>>;
+    try {
+      verified = await cachedCheck(deps.store, type, credential, deps.now, () => verify(credential, { signal, now: deps.now(), discordGuilds }));
+    } catch (err) {
+      if (err instanceof ProviderRejectedError) throw new OAuthError("invalid_grant", `subject_token refused: ${err.message}`, { cause: err });
+      throw err; // outages become 503 temporarily_unavailable in the error handler
+    }
+
+    const now = deps.now();
+    let accountId: string;
+    try {
+      const resolved = await resolveLogin(deps.db, verified.identity, { intent: "login", kind: "bot", sealKey: await sealKey, now });
+      // Exchanged subjects live in namespaces no login uses, so this cannot happen; if it ever did, a
+      // credential must never yield a token for a person's account.
+      if (resolved.kind !== "bot") throw new OAuthError("invalid_grant", "the subject_token does not belong to a bot");
+      accountId = resolved.accountId;
+    } catch (err) {
+      if (err instanceof AccountError) throw new OAuthError("invalid_grant", err.code === "account_blocked" ? "this bot account is blocked" : err.message, { cause: err });
+      throw err;
+    }
+    await deriveAndStoreEntitlements(deps.db, rules, accountId, now);
+    // The token's entitlements come from the facts of the credential just checked, not from the stored
+    // row: runs sharing one bot account (an Actions subject covers many refs) may be exchanging at the
+    // same moment, and one must never get scopes derived from another's facts.
+    const entitled = entitlementsFor(rules, "bot", [verified.identity.facts]);
+    const scopes = effectiveScopes(requested, entitled.scopes, client.scopes.length > 0 ? client.scopes : null);
+    const ttl = deps.config.accessTokenTtl;
+    const at = await signAccessToken(
+      deps.keys,
+      { issuer, ttl, iat: Math.floor(now / 1000) },
+      { sub: accountId, clientId: client.id, scopes, roles: entitled.roles, aud },
+    );
+    return { access_token: at.token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: "Bearer", expires_in: ttl, scope: at.scope };
+  };
+}
