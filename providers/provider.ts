@@ -4,8 +4,6 @@
  * {@link ExternalIdentity}; quirks stay in that file.
  */
 import type { Context } from "hono";
-import type { z } from "zod";
-import { DependencyUnavailableError } from "../src/errors";
 
 /** Platforms people log in with. `dev` is the local fake picker (localhost only). */
 export type ProviderId = "github" | "discord" | "slack" | "dev";
@@ -116,51 +114,4 @@ export class ProviderRejectedError extends Error {
   }
 }
 
-/** Whether a refused answer is really a rate limit (GitHub says 403 with no requests remaining). */
-function isRateLimited(res: Response): boolean {
-  return res.status === 429 || (res.status === 403 && (res.headers.get("x-ratelimit-remaining") === "0" || res.headers.has("retry-after")));
-}
-
-/** Options of {@link fetchProviderJson}. */
-export interface ProviderFetchOptions {
-  token: string;
-  /** Discord bots use `Bot`. */
-  scheme?: "Bearer" | "Bot";
-  signal: AbortSignal;
-  method?: "GET" | "POST";
-  headers?: Record<string, string>;
-}
-
-/**
- * GET (or POST) a platform API with a token and validate the JSON answer with a zod schema.
- * Network failures, timeouts, 5xx, rate limits (429, GitHub's 403 with no requests left) and unexpected
- * shapes throw `DependencyUnavailableError`; other 4xx throw {@link ProviderRejectedError} with the status.
- * @example const orgs = await fetchProviderJson("github", url, z.array(Org), { token, signal });
- */
-export async function fetchProviderJson<S extends z.ZodType>(
-  provider: string,
-  url: string,
-  schema: S,
-  opts: ProviderFetchOptions,
-): Promise<z.output<S>> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: opts.method ?? "GET",
-      headers: { Accept: "application/json", Authorization: `${opts.scheme ?? "Bearer"} ${opts.token}`, ...opts.headers },
-      signal: opts.signal,
-    });
-  } catch (cause) {
-    throw new DependencyUnavailableError("provider", `${provider} did not answer`, { cause });
-  }
-  if (res.status >= 500 || isRateLimited(res)) {
-    throw new DependencyUnavailableError("provider", `${provider} answered ${res.status}`);
-  }
-  const body: unknown = await res.json().catch(() => undefined);
-  if (!res.ok) throw new ProviderRejectedError(provider, `${provider} refused the request (${res.status})`, { status: res.status });
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    throw new DependencyUnavailableError("provider", `${provider} gave an unexpected answer`, { cause: parsed.error });
-  }
-  return parsed.data;
-}
+export { fetchPlatform, fetchProviderJson, type PlatformFetchOptions } from "./fetch";

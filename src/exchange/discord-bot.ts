@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { ProviderRejectedError } from "../../providers/provider";
-import { fetchPlatform } from "./http";
+import { fetchPlatform } from "../../providers/fetch";
 import type { CredentialVerifier } from "./types";
 
 const API = "https://discord.com/api/v10";

@@ -14,7 +14,7 @@
 import { z } from "zod";
 import { fetchGitHubFacts } from "../../providers/github";
 import { ProviderRejectedError, type ExternalIdentity } from "../../providers/provider";
-import { fetchPlatform } from "./http";
+import { fetchPlatform } from "../../providers/fetch";
 import type { CredentialVerifier, VerifiedCredential, VerifyContext } from "./types";
 
 const API = "https://api.github.com";

@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { ProviderRejectedError } from "../../providers/provider";
 import { DependencyUnavailableError } from "../errors";
-import { fetchPlatform } from "./http";
+import { fetchPlatform } from "../../providers/fetch";
 import type { CredentialVerifier } from "./types";
 
 const AuthTest = z.union([

@@ -1,12 +1,11 @@
 /**
- * Platform calls for the credential checks. Same failure classification as `fetchProviderJson`
- * (network errors, timeouts, 5xx, rate limits — GitHub's arrive as a 403 — and unexpected shapes are
- * outages; other 4xx are refusals), but it also returns the response headers (GitHub reports a token's
- * expiry in one) and never follows a redirect with the credential.
+ * Calling a platform API with a credential. Network errors, timeouts, 5xx, rate limits (GitHub's arrive
+ * as a 403) and unexpected shapes are outages (`DependencyUnavailableError`); other 4xx are refusals
+ * ({@link ProviderRejectedError} with the status). Never follows a redirect with the credential.
  */
 import type { z } from "zod";
-import { ProviderRejectedError } from "../../providers/provider";
-import { DependencyUnavailableError } from "../errors";
+import { DependencyUnavailableError } from "../src/errors";
+import { ProviderRejectedError } from "./provider";
 
 /** Options of {@link fetchPlatform}. */
 export interface PlatformFetchOptions {
@@ -52,12 +51,20 @@ export async function fetchPlatform<S extends z.ZodType>(
   try {
     body = await res.json();
   } catch (cause) {
-    if (!res.ok && !opts.signal.aborted) throw new ProviderRejectedError(provider, `${provider} refused the credential (${res.status})`);
+    if (!res.ok && !opts.signal.aborted) throw new ProviderRejectedError(provider, `${provider} refused the credential (${res.status})`, { status: res.status });
     // An abort while reading the body is an outage like any other timeout.
     throw new DependencyUnavailableError("provider", `${provider} gave an unreadable answer`, { cause });
   }
-  if (!res.ok) throw new ProviderRejectedError(provider, `${provider} refused the credential (${res.status})`);
+  if (!res.ok) throw new ProviderRejectedError(provider, `${provider} refused the credential (${res.status})`, { status: res.status });
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new DependencyUnavailableError("provider", `${provider} gave an unexpected answer`, { cause: parsed.error });
   return { data: parsed.data, headers: res.headers };
+}
+
+/**
+ * {@link fetchPlatform} without the headers.
+ * @example const orgs = await fetchProviderJson("github", url, z.array(Org), { token, signal });
+ */
+export async function fetchProviderJson<S extends z.ZodType>(provider: string, url: string, schema: S, opts: PlatformFetchOptions): Promise<z.output<S>> {
+  return (await fetchPlatform(provider, url, schema, opts)).data;
 }
