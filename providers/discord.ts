@@ -4,15 +4,15 @@
  * the rules mention (only those, and only when the user is in them: that endpoint is tightly rate-limited).
  *
  * Quirks handled here: we build the authorize URL ourselves (the middleware's start half sets a shared
- * unsigned `state` cookie and forces `prompt=consent`), and run the middleware in a private inner app
- * that sees only our verified state. Discord has no documented PKCE for web apps; state + the signed
+ * unsigned `state` cookie and forces `prompt=consent`), and run the middleware through
+ * `middlewareExchange`. Discord has no documented PKCE for web apps; state + the signed
  * flow cookie bind the login to the browser.
  */
 import { discordAuth } from "@hono/oauth-providers/discord";
-import { Hono, type Context } from "hono";
-import { HTTPException } from "hono/http-exception";
+import type { Context } from "hono";
 import { z } from "zod";
 import { DependencyUnavailableError } from "../src/errors";
+import { middlewareExchange, providerTokens, type Exchanged } from "./middleware-exchange";
 import {
   fetchProviderJson,
   ProviderRejectedError,
@@ -27,11 +27,6 @@ export const DISCORD_SCOPES = ["identify", "email", "guilds", "guilds.members.re
 
 const API = "https://discord.com/api/v10";
 
-const innerResult = z.object({
-  token: z.object({ token: z.string().min(1), expires_in: z.number().optional().nullable() }),
-  refresh: z.object({ token: z.string() }).optional().nullable(),
-  scopes: z.array(z.string()).optional().nullable(),
-});
 const Me = z.object({
   id: z.string().regex(/^\d+$/),
   username: z.string().min(1),
@@ -87,26 +82,15 @@ export class DiscordProvider implements Provider {
   readonly id = "discord" as const;
   readonly label = "Discord";
   readonly #opts: DiscordOptions;
-  readonly #inner: Hono;
+  readonly #exchange: (input: CallbackInput) => Promise<Exchanged>;
 
   constructor(opts: DiscordOptions) {
     this.#opts = opts;
-    this.#inner = new Hono()
-      .get(
-        "/callback",
-        discordAuth({
-          client_id: opts.clientId,
-          client_secret: opts.clientSecret,
-          scope: [...DISCORD_SCOPES],
-          redirect_uri: this.redirectUri,
-        }),
-        (c) => c.json({ token: c.get("token"), refresh: c.get("refresh-token"), scopes: c.get("granted-scopes") }),
-      )
-      .onError((err, c) =>
-        err instanceof HTTPException && err.status < 500
-          ? c.json({ rejected: err.message || `HTTP ${err.status}` }, 400)
-          : c.json({ unavailable: err.message }, 503),
-      );
+    this.#exchange = middlewareExchange(
+      "discord",
+      discordAuth({ client_id: opts.clientId, client_secret: opts.clientSecret, scope: [...DISCORD_SCOPES], redirect_uri: this.redirectUri }),
+      () => undefined, // we fetch /users/@me ourselves: the middleware's @me lacks the email
+    );
   }
 
   /** The redirect URI registered at Discord. */
@@ -127,21 +111,8 @@ export class DiscordProvider implements Provider {
   }
 
   async callback(_c: Context, input: CallbackInput): Promise<ExternalIdentity> {
-    const code = input.params.get("code");
-    if (!code) throw new ProviderRejectedError("discord", "no code in the callback");
-    const q = new URLSearchParams({ code, state: input.state });
-    let res: Response;
-    try {
-      res = await this.#inner.request(`/callback?${q}`, { headers: { Cookie: `state=${input.state}` }, signal: input.signal });
-    } catch (cause) {
-      throw new DependencyUnavailableError("provider", "discord did not answer", { cause });
-    }
-    const body: unknown = await res.json();
-    if (res.status === 400) throw new ProviderRejectedError("discord", String((body as { rejected?: unknown }).rejected));
-    if (res.status !== 200) throw new DependencyUnavailableError("provider", `discord: ${String((body as { unavailable?: unknown }).unavailable)}`);
-    const parsed = innerResult.safeParse(body);
-    if (!parsed.success) throw new DependencyUnavailableError("provider", "discord gave an unexpected answer", { cause: parsed.error });
-    const { token, refresh, scopes } = parsed.data;
+    const exchanged = await this.#exchange(input);
+    const token = exchanged.token;
 
     const [me, facts] = await Promise.all([
       fetchProviderJson("discord", `${API}/users/@me`, Me, { token: token.token, signal: input.signal }),
@@ -157,12 +128,7 @@ export class DiscordProvider implements Provider {
       emailVerified: verified,
       avatar: me.avatar ? `https://cdn.discordapp.com/avatars/${me.id}/${me.avatar}.png` : undefined,
       facts: { provider: "discord", guilds: facts.guilds, roles: facts.roles },
-      tokens: {
-        accessToken: token.token,
-        refreshToken: refresh?.token || undefined,
-        expiresAt: token.expires_in ? now + token.expires_in : undefined,
-        scope: scopes?.join(" "),
-      },
+      tokens: providerTokens(exchanged, now),
     };
   }
 }
