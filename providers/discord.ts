@@ -11,7 +11,6 @@
 import { discordAuth } from "@hono/oauth-providers/discord";
 import type { Context } from "hono";
 import { z } from "zod";
-import { DependencyUnavailableError } from "../src/errors";
 import { middlewareExchange, providerTokens, type Exchanged } from "./middleware-exchange";
 import {
   fetchProviderJson,

@@ -11,7 +11,6 @@
  */
 import { githubAuth } from "@hono/oauth-providers/github";
 import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { DependencyUnavailableError } from "../src/errors";
 import { middlewareExchange, providerTokens, type Exchanged } from "./middleware-exchange";
