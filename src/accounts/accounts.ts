@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { auditInsert } from "../audit";
 import type { Database } from "../db/client";
 import { accounts } from "../db/schema";
-import { AccountError, retryBusy } from "./errors";
+import { AccountError } from "./errors";
 
 /** A local account. */
 export interface Account {
@@ -39,12 +39,10 @@ async function setBlocked(db: Database, accountId: string, blocked: boolean, now
   if (!account) throw new AccountError("not_found", `No account ${accountId}.`);
   if ((account.blockedAt !== null) === blocked) return { blockedAt: account.blockedAt, changed: false };
   const blockedAt = blocked ? now : null;
-  await retryBusy(() =>
-    db.batch([
-      db.update(accounts).set({ blockedAt }).where(eq(accounts.id, accountId)),
-      auditInsert(db, { type: blocked ? "account.blocked" : "account.unblocked", actor, subject: accountId }, now),
-    ]),
-  );
+  await db.batch([
+    db.update(accounts).set({ blockedAt }).where(eq(accounts.id, accountId)),
+    auditInsert(db, { type: blocked ? "account.blocked" : "account.unblocked", actor, subject: accountId }, now),
+  ]);
   return { blockedAt, changed: true };
 }
 

@@ -10,7 +10,7 @@ import { entitlements, identities } from "../db/schema";
 import { entitlementsFor } from "../rules/evaluate";
 import type { Rules } from "../rules/schema";
 import { getAccount } from "./accounts";
-import { AccountError, retryBusy } from "./errors";
+import { AccountError } from "./errors";
 import { parseFacts } from "./facts";
 
 /** Stored entitlements of an account. */
@@ -76,9 +76,7 @@ export async function deriveAndStoreEntitlements(
     { type: "entitlements.changed", subject: accountId, detail: { before: { scopes: beforeScopes, roles: beforeRoles }, after: { scopes, roles } } },
     now,
   );
-  await retryBusy(async () => {
-    if (changed) await db.batch([upsert, audit]);
-    else await upsert;
-  });
+  if (changed) await db.batch([upsert, audit]);
+  else await upsert;
   return { scopes, roles, derivedAt: now, changed };
 }

@@ -1,6 +1,6 @@
 /**
- * Errors of the account layer, and recognition of the database errors it handles itself (a lost race on
- * the identity key, a busy file from another process).
+ * Errors of the account layer, and recognition of the database error it handles itself (a lost race on
+ * the identity key).
  */
 
 /** Why an account operation was refused. */
@@ -47,25 +47,4 @@ export function isIdentityKeyViolation(err: unknown): boolean {
     if (typeof e.message === "string" && /UNIQUE constraint failed: identities\.provider, identities\.subject/.test(e.message)) return true;
   }
   return false;
-}
-
-function isBusy(err: unknown): boolean {
-  for (const e of causes(err)) if (typeof e.code === "string" && /^SQLITE_(BUSY|LOCKED)/.test(e.code)) return true;
-  return false;
-}
-
-/**
- * Run a write, retrying briefly while another process holds the SQLite file lock. (No `busy_timeout`:
- * the driver is synchronous, so SQLite's own wait would block the event loop; see store/embedded.ts.)
- */
-export async function retryBusy<T>(fn: () => Promise<T>, budgetMs = 5000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isBusy(err) || Date.now() >= deadline) throw err;
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
-    }
-  }
 }

@@ -7,7 +7,6 @@ import type { ProviderFacts, ProviderTokens } from "../../providers/provider";
 import type { Database } from "../db/client";
 import { identities } from "../db/schema";
 import { seal, unseal } from "../lib/sealed";
-import { retryBusy } from "./errors";
 
 const FACTS_PROVIDERS = new Set<string>(["github", "discord", "slack", "github-actions"]);
 
@@ -66,12 +65,10 @@ export async function storeFacts(
   opts: { identityId: string; facts: ProviderFacts; now: number; sealKey?: Uint8Array; tokens?: ProviderTokens | undefined },
 ): Promise<void> {
   const tokensEnc = opts.tokens && opts.sealKey ? await sealProviderTokens(opts.sealKey, opts.tokens) : undefined;
-  await retryBusy(() =>
-    db
-      .update(identities)
-      .set({ facts: JSON.stringify(opts.facts), factsUpdatedAt: opts.now, updatedAt: opts.now, staleAt: null, ...(tokensEnc ? { tokensEnc } : {}) })
-      .where(eq(identities.id, opts.identityId)),
-  );
+  await db
+    .update(identities)
+    .set({ facts: JSON.stringify(opts.facts), factsUpdatedAt: opts.now, updatedAt: opts.now, staleAt: null, ...(tokensEnc ? { tokensEnc } : {}) })
+    .where(eq(identities.id, opts.identityId));
 }
 
 /**
@@ -80,10 +77,8 @@ export async function storeFacts(
  * @example await markIdentityStale(db, identityId, Date.now());
  */
 export async function markIdentityStale(db: Database, identityId: string, now: number): Promise<void> {
-  await retryBusy(() =>
-    db
-      .update(identities)
-      .set({ staleAt: now, updatedAt: now })
-      .where(and(eq(identities.id, identityId), isNull(identities.staleAt))),
-  );
+  await db
+    .update(identities)
+    .set({ staleAt: now, updatedAt: now })
+    .where(and(eq(identities.id, identityId), isNull(identities.staleAt)));
 }

@@ -9,7 +9,7 @@ import type { Database } from "../db/client";
 import { accounts, identities } from "../db/schema";
 import { newId } from "../lib/ids";
 import { getAccount, type Account } from "./accounts";
-import { AccountError, isIdentityKeyViolation, retryBusy } from "./errors";
+import { AccountError, isIdentityKeyViolation } from "./errors";
 import { parseFacts, sealProviderTokens } from "./facts";
 
 export { openProviderTokens } from "./facts";
@@ -109,12 +109,10 @@ async function updateKnown(
   // A login without tokens (dev connector, some exchanges) keeps the stored ones, unless they were
   // already rejected by the platform: clearing `staleAt` must not revive a dead token.
   const tokens = profile.tokensEnc !== undefined || row.staleAt === null ? {} : { tokensEnc: null };
-  await retryBusy(() =>
-    db
-      .update(identities)
-      .set({ ...profile, ...tokens })
-      .where(eq(identities.id, row.id)),
-  );
+  await db
+    .update(identities)
+    .set({ ...profile, ...tokens })
+    .where(eq(identities.id, row.id));
   return { accountId: account.id, identityId: row.id, kind: account.kind, created: false, linked: false };
 }
 
@@ -151,10 +149,8 @@ export async function resolveLogin(db: Database, identity: ExternalIdentity, opt
     createdAt: opts.now,
   });
   try {
-    await retryBusy(async () => {
-      if (target) await insertIdentity;
-      else await db.batch([db.insert(accounts).values({ id: accountId, kind, displayName: identity.username, createdAt: opts.now }), insertIdentity]);
-    });
+    if (target) await insertIdentity;
+    else await db.batch([db.insert(accounts).values({ id: accountId, kind, displayName: identity.username, createdAt: opts.now }), insertIdentity]);
   } catch (err) {
     if (!isIdentityKeyViolation(err)) throw err;
     // Lost the race for this identity: the batch rolled back (no orphan account); adopt the winner's row.
@@ -183,17 +179,15 @@ export async function listIdentities(db: Database, accountId: string): Promise<I
  */
 export async function unlinkIdentity(db: Database, accountId: string, identityId: string, now: number): Promise<void> {
   void now; // part of the signature for the audit record once an `identity.unlinked` audit type exists
-  const result = await retryBusy(() =>
-    db
-      .delete(identities)
-      .where(
-        and(
-          eq(identities.id, identityId),
-          eq(identities.accountId, accountId),
-          sql`(select count(*) from ${identities} where ${identities.accountId} = ${accountId}) > 1`,
-        ),
+  const result = await db
+    .delete(identities)
+    .where(
+      and(
+        eq(identities.id, identityId),
+        eq(identities.accountId, accountId),
+        sql`(select count(*) from ${identities} where ${identities.accountId} = ${accountId}) > 1`,
       ),
-  );
+    );
   if (result.rowsAffected > 0) return;
   const [row] = await db
     .select({ id: identities.id })

@@ -28,7 +28,7 @@ import { DependencyUnavailableError, OAuthError } from "../errors";
 import { deriveKey } from "../lib/secret";
 import { guildsMentioned, type Rules } from "../rules/schema";
 import { deriveAndStoreEntitlements, getEntitlements, type StoredEntitlements } from "./entitlements";
-import { AccountError, retryBusy } from "./errors";
+import { AccountError } from "./errors";
 import { identityTokens, markIdentityStale, openProviderTokens, sealProviderTokens, storeFacts } from "./facts";
 import { listIdentities, type Identity } from "./identities";
 import { refreshProviderTokens } from "./provider-token-refresh";
@@ -62,7 +62,7 @@ function sealKeyFor(secret: Uint8Array): Promise<Uint8Array> {
 /** Store refreshed tokens at once: a rotating platform has already invalidated the old refresh token. */
 async function storeTokens(ctx: Ctx, identityId: string, tokens: ProviderTokens): Promise<void> {
   const tokensEnc = await sealProviderTokens(ctx.sealKey, tokens);
-  await retryBusy(() => ctx.deps.db.update(identities).set({ tokensEnc, updatedAt: ctx.now }).where(eq(identities.id, identityId)));
+  await ctx.deps.db.update(identities).set({ tokensEnc, updatedAt: ctx.now }).where(eq(identities.id, identityId));
 }
 
 async function refreshTokens(ctx: Ctx, identity: Identity & { provider: ResyncProvider }, current: ProviderTokens, signal: AbortSignal): Promise<ProviderTokens> {
@@ -155,7 +155,7 @@ async function resync(deps: AppDeps, rules: Rules, accountId: string): Promise<S
   if (silent.length === 0) return derived;
 
   const oldest = Math.min(...silent.map((o) => o.factsAt));
-  await retryBusy(() => deps.db.update(entitlementsTable).set({ derivedAt: oldest }).where(eq(entitlementsTable.accountId, accountId)));
+  await deps.db.update(entitlementsTable).set({ derivedAt: oldest }).where(eq(entitlementsTable.accountId, accountId));
   const { entitlementsMaxAge: maxAge, entitlementsGrace: grace } = deps.config;
   if (now - oldest > (maxAge + grace) * 1000) {
     const names = [...new Set(silent.map((o) => o.provider))].join(", ");

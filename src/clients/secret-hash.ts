@@ -2,11 +2,12 @@
  * Client secrets at rest. A secret is 256 random bits, so a fast keyed hash is enough (no password
  * stretching needed); verification goes through WebCrypto's HMAC verify, which compares in constant time.
  */
+import { hmacKey } from "../lib/digest";
 import { randomToken } from "../lib/ids";
 import { fromBase64Url, toBase64Url } from "../lib/secret";
 
 // Fixed, public HMAC key: it only makes verification constant-time; the secret's entropy is the protection.
-const HMAC_KEY = crypto.subtle.importKey("raw", new TextEncoder().encode("authbridge client secret v1"), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+const HMAC = hmacKey(new TextEncoder().encode("authbridge client secret v1"));
 
 /** A new client secret: 256 random bits, shown to the operator once. */
 export function newClientSecret(): string {
@@ -15,8 +16,7 @@ export function newClientSecret(): string {
 
 /** The stored form of a secret. */
 export async function hashClientSecret(secret: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await HMAC_KEY, new TextEncoder().encode(secret));
-  return `v1:${toBase64Url(new Uint8Array(mac))}`;
+  return `v1:${toBase64Url(await HMAC.sign(secret))}`;
 }
 
 /** Constant-time check of a presented secret against its stored hash. */
@@ -24,5 +24,5 @@ export async function verifyClientSecret(presented: string, stored: string): Pro
   if (!stored.startsWith("v1:")) return false;
   const mac = fromBase64Url(stored.slice(3));
   if (!mac) return false;
-  return crypto.subtle.verify("HMAC", await HMAC_KEY, mac as BufferSource, new TextEncoder().encode(presented));
+  return HMAC.verify(mac, presented);
 }

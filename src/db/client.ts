@@ -5,6 +5,7 @@
  */
 import { createClient, type Client } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { withBusyRetry } from "./busy-retry";
 import * as schema from "./schema";
 
 /** The drizzle database over our schema. */
@@ -21,7 +22,8 @@ export interface DatabaseHandle {
  * @example const { db } = openDatabase({ url: "file:./.data/authbridge.db" });
  */
 export function openDatabase(opts: { url: string; authToken?: string | undefined }): DatabaseHandle {
-  const client = createClient({ url: opts.url, ...(opts.authToken ? { authToken: opts.authToken } : {}) });
+  const raw = createClient({ url: opts.url, ...(opts.authToken ? { authToken: opts.authToken } : {}) });
+  const client = opts.url.startsWith("file:") ? withBusyRetry(raw) : raw;
   return { db: drizzle(client, { schema }), client };
 }
 

@@ -2,6 +2,7 @@
  * Identifiers and opaque secrets. Every kind has its own prefix, so an account id can never equal a client
  * id (both may appear as a token's `sub`).
  */
+import { sha256Base64Url } from "./digest";
 import { toBase64Url } from "./secret";
 
 /** Prefixes by kind of identifier. */
@@ -25,7 +26,6 @@ export function newId(kind: keyof typeof ID_PREFIX): string {
 }
 
 /** SHA-256 of a string, base64url: how opaque tokens are keyed at rest. */
-export async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return toBase64Url(new Uint8Array(digest));
+export function sha256(text: string): Promise<string> {
+  return sha256Base64Url(text);
 }

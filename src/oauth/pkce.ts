@@ -1,5 +1,5 @@
 /** PKCE (RFC 7636), S256 only: the challenge is base64url(SHA-256(verifier)). */
-import { toBase64Url } from "../lib/secret";
+import { sha256Base64Url } from "../lib/digest";
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -12,6 +12,5 @@ export function isValidChallenge(challenge: string): boolean {
 /** Whether `verifier` matches the stored S256 `challenge`. */
 export async function verifyPkce(verifier: string, challenge: string): Promise<boolean> {
   if (!VERIFIER.test(verifier)) return false;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  return toBase64Url(new Uint8Array(digest)) === challenge;
+  return (await sha256Base64Url(verifier)) === challenge;
 }

@@ -23,6 +23,7 @@ import {
   type RotateOutcome,
   type StateStore,
 } from "./store";
+import { isBusyError } from "../db/busy-retry";
 
 /** Options of {@link createEmbeddedStore}. */
 export interface EmbeddedStoreOptions {
@@ -37,10 +38,6 @@ const PURGE_EVERY_MS = 60_000;
 
 /** Codes that mean our SQL is wrong, not that the database is unavailable. */
 const BUG_CODES = /^(SQLITE_ERROR|SQLITE_CONSTRAINT|SQLITE_MISMATCH|SQLITE_RANGE|SQLITE_TOOBIG|SQLITE_MISUSE|SQL_)/;
-
-function isBusy(err: unknown): boolean {
-  return err instanceof LibsqlError && /^SQLITE_(BUSY|LOCKED)/.test(err.code);
-}
 
 function isBug(err: unknown): boolean {
   if (err instanceof LibsqlError) return BUG_CODES.test(err.code);
@@ -88,7 +85,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
         try {
           return await fn();
         } catch (err) {
-          if (isBusy(err) && Date.now() < deadline) {
+          if (isBusyError(err) && Date.now() < deadline) {
             await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
             continue;
           }

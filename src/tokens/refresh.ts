@@ -7,6 +7,7 @@
  * same successor, without the store keeping any response.
  */
 import { ID_PREFIX, newId, randomToken, sha256 } from "../lib/ids";
+import { hmacKey } from "../lib/digest";
 import { deriveKey, toBase64Url } from "../lib/secret";
 import type { RefreshRecord, RotateOutcome, StateStore } from "../store/store";
 
@@ -64,12 +65,9 @@ export interface RefreshService {
  * @example const refresh = createRefreshService(store, config.secret, { absoluteTtl, idleTtl, grace });
  */
 export function createRefreshService(store: StateStore, secret: Uint8Array, policy: RefreshPolicy): RefreshService {
-  const macKey = deriveKey(secret, "refresh-successor").then((raw) =>
-    crypto.subtle.importKey("raw", raw as BufferSource, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
-  );
+  const macKey = deriveKey(secret, "refresh-successor").then(hmacKey);
   async function mac(label: string, token: string): Promise<string> {
-    const sig = await crypto.subtle.sign("HMAC", await macKey, new TextEncoder().encode(`${label}:${token}`));
-    return toBase64Url(new Uint8Array(sig));
+    return toBase64Url(await (await macKey).sign(`${label}:${token}`));
   }
 
   return {

@@ -1,0 +1,135 @@
+/**
+ * `authbridge/verify`: Hono middleware for APIs that accept authbridge access tokens (RFC 9068 JWTs).
+ * Runs on Node and on Workers (WebCrypto and fetch only; nothing Node-specific here).
+ *
+ * @example
+ * import { Hono } from "hono";
+ * import { requireAuth, requireScopes, type AuthVariables } from "authbridge/verify";
+ * const auth = requireAuth({ issuer: "https://auth.example.com", audience: "https://api.example.com",
+ *   jwksUrl: "https://auth.example.com/.well-known/jwks.json" });
+ * const app = new Hono<{ Variables: AuthVariables }>();
+ * app.get("/reports", auth, requireScopes("reports:read"), (c) => c.json({ sub: c.var.auth.sub }));
+ */
+import type { MiddlewareHandler } from "hono";
+import { TtlLru } from "./cache";
+import { insufficientScope, invalidToken, malformedRequest, missingToken, TokenRejected, unavailable, VerifierUnavailable } from "./challenge";
+import { resolveOptions, type RequireAuthOptions } from "./options";
+import { createRevocationCheck, type RevocationStats } from "./revocation";
+import { createTokenVerifier, type AuthInfo } from "./token";
+
+export type { Algorithm, RequireAuthOptions } from "./options";
+export type { AccessTokenClaims, AuthInfo } from "./token";
+
+/** Context variables set by {@link requireAuth}: use as `new Hono<{ Variables: AuthVariables }>()`. */
+export type AuthVariables = { auth: AuthInfo };
+/** The Hono environment of the middleware. */
+export type AuthEnv = { Variables: AuthVariables };
+
+/** Counters of one {@link requireAuth} instance (for tests, benchmarks and metrics). */
+export interface AuthStats extends RevocationStats {
+  /** Full verifications (signature and claims) attempted: cache misses. */
+  verifications: number;
+  /** Requests served from the verified-token cache (no signature check). */
+  cacheHits: number;
+  /** Entries in the verified-token cache. */
+  cacheSize: number;
+  /** Entries evicted from it because it was full. */
+  evictions: number;
+}
+
+/** The middleware, with its counters. */
+export type AuthMiddleware = MiddlewareHandler<AuthEnv> & { stats(): AuthStats };
+
+/** RFC 6750 §2.1: `Bearer` (any case), one or more spaces, one b64token. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const BEARER_SCHEME = /^Bearer(?: |$)/i;
+
+function respond(err: unknown, realm: string): Response {
+  if (err instanceof VerifierUnavailable) return unavailable(err.message);
+  if (err instanceof TokenRejected) return invalidToken(realm, err.message);
+  // Not ours to classify: fail closed without leaking anything.
+  return invalidToken(realm, "the token could not be verified");
+}
+
+/**
+ * Require a valid access token. Options are validated here, once (throws on bad options). Sets
+ * `c.var.auth`; refuses with 401 `invalid_token`, 403 `insufficient_scope` when `scopes` are missing,
+ * and 503 when the JWKS, the introspection endpoint or the state store does not answer.
+ *
+ * A verified token is cached by its whole string until its `exp` (bounded LRU), so a reused token skips
+ * the signature check; revocation (when on) is still consulted on every request.
+ * @example app.use("/api/*", requireAuth({ issuer, audience: "https://api.example.com", keys: jwks, revocation: "store", store }));
+ */
+export function requireAuth(options: RequireAuthOptions): AuthMiddleware {
+  const o = resolveOptions(options);
+  const verify = createTokenVerifier(o);
+  const cache = new TtlLru<AuthInfo>(o.maxEntries);
+  const counters = { verifications: 0, cacheHits: 0, storeChecks: 0, introspections: 0 };
+  const revoked = createRevocationCheck(o, counters);
+  const { realm, now, scopes: required } = o;
+
+  const middleware: MiddlewareHandler<AuthEnv> = async (c, next) => {
+    const header = c.req.header("authorization");
+    if (header === undefined || !BEARER_SCHEME.test(header)) return missingToken(realm);
+    const token = BEARER.exec(header)?.[1];
+    if (token === undefined) return malformedRequest(realm, "the Authorization header must be Bearer and one token");
+
+    const t = now();
+    let auth = cache.get(token, t);
+    try {
+      if (auth === undefined) {
+        counters.verifications++;
+        auth = await verify(token, t);
+        // Never past exp: a hit is then always a token jose would still accept at that instant.
+        cache.set(token, auth, auth.claims.exp * 1000, t);
+      } else {
+        counters.cacheHits++;
+      }
+      if (revoked && (await revoked(auth, token, t))) return invalidToken(realm, "the token has been revoked");
+    } catch (err) {
+      return respond(err, realm);
+    }
+
+    const missing = required.filter((s) => !auth.scopes.includes(s));
+    if (missing.length > 0) return insufficientScope(required, `the token lacks scope: ${missing.join(" ")}`);
+    c.set("auth", auth);
+    await next();
+  };
+  return Object.assign(middleware, {
+    stats: (): AuthStats => ({ ...counters, cacheSize: cache.stats().size, evictions: cache.stats().evictions }),
+  });
+}
+
+function authOf(c: { var: AuthVariables }, guard: string): AuthInfo {
+  const auth = (c.var as Partial<AuthVariables>).auth;
+  // A guard without requireAuth before it is a wiring bug; failing loudly beats letting requests through.
+  if (auth === undefined) throw new Error(`${guard} must run after requireAuth`);
+  return auth;
+}
+
+/**
+ * After {@link requireAuth}: 403 `insufficient_scope` unless the token carries every one of `scopes`.
+ * @example app.get("/reports", auth, requireScopes("reports:read"), handler);
+ */
+export function requireScopes(...scopes: string[]): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const auth = authOf(c, "requireScopes");
+    const missing = scopes.filter((s) => !auth.scopes.includes(s));
+    if (missing.length > 0) return insufficientScope(scopes, `the token lacks scope: ${missing.join(" ")}`);
+    await next();
+  };
+}
+
+/**
+ * After {@link requireAuth}: 403 unless the token's `roles` claim holds every one of `roles`. The challenge
+ * says `insufficient_scope` (RFC 6750 has no other code for "needs more privileges than the token has").
+ * @example app.get("/admin", auth, requireRoles("maintainer"), handler);
+ */
+export function requireRoles(...roles: string[]): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const auth = authOf(c, "requireRoles");
+    const missing = roles.filter((r) => !auth.roles.includes(r));
+    if (missing.length > 0) return insufficientScope([], `the token lacks role: ${missing.join(" ")}`);
+    await next();
+  };
+}
