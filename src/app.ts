@@ -21,7 +21,7 @@ import { metadataRoutes, type MetadataPart } from "./oauth/metadata";
 import { revokeRoutes } from "./oauth/revoke";
 import { tokenRoutes } from "./oauth/token";
 import { userinfoRoutes } from "./oauth/userinfo";
-import { rateLimit } from "./ratelimit/middleware";
+import { limitAuthFailures, rateLimit } from "./ratelimit/middleware";
 import { guildsMentioned } from "./rules/schema";
 import { createServices } from "./services";
 import { accountRoutes } from "./session/account-routes";
@@ -56,11 +56,13 @@ export function createApp(deps: AppDeps): Hono {
       userinfo_endpoint: `${issuer}/userinfo`,
     },
   ];
-  const perMinute = deps.config.rateLimitPerMinute;
-  app.use("/token", rateLimit(deps, { name: "token", limit: perMinute, windowSeconds: 60 }));
-  app.use("/introspect", rateLimit(deps, { name: "introspect", limit: perMinute, windowSeconds: 60 }));
+  const { rateLimitPerMinute: perMinute, authFailuresPerMinute } = deps.config;
+  for (const path of ["/token", "/introspect"]) {
+    app.use(path, rateLimit(deps, deps.localLimiter, { name: path.slice(1), limit: perMinute, windowSeconds: 60 }));
+    app.use(path, limitAuthFailures(deps, { name: "auth-failures", limit: authFailuresPerMinute, windowSeconds: 60 }));
+  }
   // Callbacks come from browsers, keyed by address: a tenth of the API budget is plenty for people.
-  app.use("/auth/:provider/callback", rateLimit(deps, { name: "callback", limit: Math.ceil(perMinute / 10), windowSeconds: 60 }, { html: true }));
+  app.use("/auth/:provider/callback", rateLimit(deps, deps.rateLimiter, { name: "callback", limit: Math.ceil(perMinute / 10), windowSeconds: 60 }, { html: true }));
   app.route("/", healthRoutes(deps));
   app.route("/", jwksRoutes(deps));
   app.route("/", authorizeRoutes(deps, providers));

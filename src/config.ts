@@ -33,8 +33,10 @@ export interface Config {
   entitlementsGrace: number;
   devLogin: boolean;
   trustProxy: boolean;
-  /** Requests per minute per client (or address) at /token, /introspect; 0 turns limiting off. */
+  /** Requests per minute per client (or address) at /token, /introspect, per process; 0 turns limiting off. */
   rateLimitPerMinute: number;
+  /** Failed client authentications per minute per client (or address), across instances; 0: off. */
+  authFailuresPerMinute: number;
   github: { clientId: string; clientSecret: string } | undefined;
   discord: { clientId: string; clientSecret: string } | undefined;
   slack: { clientId: string; clientSecret: string } | undefined;
@@ -109,6 +111,7 @@ const schema = z.object({
   AUTHBRIDGE_DEV_LOGIN: flag,
   AUTHBRIDGE_TRUST_PROXY: flag,
   RATE_LIMIT_PER_MINUTE: wholeNumber(600, 0, "requests"),
+  AUTH_FAILURES_PER_MINUTE: wholeNumber(20, 0, "attempts"),
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
   DISCORD_CLIENT_ID: z.string().min(1).optional(),
@@ -221,6 +224,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     devLogin: e.AUTHBRIDGE_DEV_LOGIN,
     trustProxy: e.AUTHBRIDGE_TRUST_PROXY,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     github,
     discord,
     slack,

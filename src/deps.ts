@@ -22,7 +22,10 @@ export interface AppDeps {
   logger: Logger;
   /** Clock in epoch milliseconds (injectable for tests). */
   now: () => number;
+  /** Shared across instances (Upstash) where there is one: failed authentications, provider callbacks. */
   rateLimiter: RateLimiter;
+  /** This process only: request volume on the hot endpoints, at no network cost. */
+  localLimiter: RateLimiter;
   /** The caller's address as this runtime knows it (proxies' headers only when configured). */
   clientIp: (c: Context) => string;
 }

@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../src/clients/registry";
-import { createTestApp } from "./support/app";
+import { createTestApp, type TestApp } from "./support/app";
 import { postForm } from "./support/oauth";
 import { startRedis, type TestRedis } from "./support/redis-server";
 import { startUpstashBridge, type UpstashBridge } from "./support/upstash-bridge";
@@ -16,23 +17,25 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+async function client(t: TestApp, name: string) {
+  const { client: c, secret } = await createClient(t.deps.db, { name, scopes: ["a"] });
+  return { id: c.id, secret: secret! };
+}
+const grant = (t: TestApp, creds: { id: string; secret: string }) => postForm(t.app, "/token", { grant_type: "client_credentials" }, creds);
+
 for (const store of ["embedded", "upstash"] as const) {
   describe(`rate limits (${store})`, () => {
-    it("limits /token and /introspect per client with 429 slow_down and Retry-After", async () => {
+    it("limits request volume at /token and /introspect per client with 429 slow_down and Retry-After", async () => {
       const t = await createTestApp({ store, bridge, env: { RATE_LIMIT_PER_MINUTE: "5", AUTHBRIDGE_DEV_LOGIN: "1" } });
-      const mk = async (name: string) => {
-        const { client, secret } = await createClient(t.deps.db, { name, scopes: ["a"] });
-        return { id: client.id, secret: secret! };
-      };
-      const a = await mk("a");
-      const b = await mk("b");
+      const a = await client(t, "a");
+      const b = await client(t, "b");
       const statuses: number[] = [];
-      for (let i = 0; i < 6; i++) statuses.push((await postForm(t.app, "/token", { grant_type: "client_credentials" }, a)).status);
+      for (let i = 0; i < 6; i++) statuses.push((await grant(t, a)).status);
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
-      const limited = await postForm(t.app, "/token", { grant_type: "client_credentials" }, a);
+      const limited = await grant(t, a);
       expect(await limited.json()).toMatchObject({ error: "slow_down" });
       expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-      expect((await postForm(t.app, "/token", { grant_type: "client_credentials" }, b)).status).toBe(200);
+      expect((await grant(t, b)).status).toBe(200);
       for (let i = 0; i < 5; i++) await postForm(t.app, "/introspect", { token: "x" }, b);
       expect((await postForm(t.app, "/introspect", { token: "x" }, b)).status).toBe(429);
 
@@ -45,23 +48,50 @@ for (const store of ["embedded", "upstash"] as const) {
       expect((await t.app.request("/auth/dev/callback", { headers: { "x-test-peer": "10.9.9.10" } })).status).toBe(400);
       t.close();
     });
+
+    it("limits failed client authentication, then refuses even the right secret for the window", async () => {
+      const t = await createTestApp({ store, bridge, env: { AUTH_FAILURES_PER_MINUTE: "3" } });
+      const a = await client(t, "a");
+      const wrong = { id: a.id, secret: "secret_wrong" };
+      expect([(await grant(t, wrong)).status, (await grant(t, wrong)).status, (await grant(t, wrong)).status]).toEqual([401, 401, 401]);
+      const over = await grant(t, wrong);
+      expect(over.status).toBe(429);
+      expect(await over.json()).toMatchObject({ error: "slow_down" });
+      expect((await grant(t, a)).status).toBe(429);
+      t.advance(61_000);
+      if (store === "embedded") expect((await grant(t, a)).status).toBe(200); // the shared window is real time on Redis
+      t.close();
+    });
   });
 }
 
+it("failed authentications count across instances sharing Redis", async () => {
+  const limiterPrefix = `shared:${randomUUID()}:`;
+  const env = { AUTH_FAILURES_PER_MINUTE: "3" };
+  const one = await createTestApp({ store: "upstash", bridge, env, limiterPrefix });
+  const two = await createTestApp({ store: "upstash", bridge, env, limiterPrefix });
+  const wrong = { id: "client_same", secret: "secret_wrong" };
+  expect((await grant(one, wrong)).status).toBe(401);
+  expect((await grant(one, wrong)).status).toBe(401);
+  expect((await grant(two, wrong)).status).toBe(401);
+  expect((await grant(two, wrong)).status).toBe(429);
+  expect((await grant(one, wrong)).status).toBe(429);
+  one.close();
+  two.close();
+});
+
 it("the embedded limiter's window resets", async () => {
   const t = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: "1" } });
-  const { client, secret } = await createClient(t.deps.db, { name: "a", scopes: ["a"] });
-  const creds = { id: client.id, secret: secret! };
-  expect((await postForm(t.app, "/token", { grant_type: "client_credentials" }, creds)).status).toBe(200);
-  expect((await postForm(t.app, "/token", { grant_type: "client_credentials" }, creds)).status).toBe(429);
+  const creds = await client(t, "a");
+  expect((await grant(t, creds)).status).toBe(200);
+  expect((await grant(t, creds)).status).toBe(429);
   t.advance(61_000);
-  expect((await postForm(t.app, "/token", { grant_type: "client_credentials" }, creds)).status).toBe(200);
+  expect((await grant(t, creds)).status).toBe(200);
   t.close();
 });
 
 it("X-Forwarded-For is believed only with AUTHBRIDGE_TRUST_PROXY", async () => {
-  const hit = (t: Awaited<ReturnType<typeof createTestApp>>, xff: string) =>
-    t.app.request("/auth/dev/callback", { headers: { "x-forwarded-for": xff, "x-test-peer": "10.0.0.1" } });
+  const hit = (t: TestApp, xff: string) => t.app.request("/auth/dev/callback", { headers: { "x-forwarded-for": xff, "x-test-peer": "10.0.0.1" } });
   const direct = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: "5", AUTHBRIDGE_DEV_LOGIN: "1" } });
   expect((await hit(direct, "1.1.1.1")).status).toBe(400);
   // A forged header does not give a fresh budget: the peer address is what counts.

@@ -77,7 +77,7 @@ export async function buildBenchApp(opts: { upstash?: { url: string; token: stri
     ? createUpstashLimiter({ url: config.upstash.url, token: config.upstash.token, prefix: `bench:${randomUUID()}:` })
     : createMemoryLimiter({ now });
   const clientIp = clientIpFor(config, () => "127.0.0.1");
-  const deps: AppDeps = { config, db, dbClient: appClient, store, keys, logger: silentLogger, now, rateLimiter, clientIp };
+  const deps: AppDeps = { config, db, dbClient: appClient, store, keys, logger: silentLogger, now, rateLimiter, localLimiter: createMemoryLimiter({ now }), clientIp };
 
   const { client, secret } = await createClient(db, {
     name: "bench",

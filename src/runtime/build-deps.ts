@@ -26,5 +26,6 @@ export function buildDeps(config: Config, logger: Logger, directIp: (c: Context)
     : createEmbeddedStore({ client });
   const rateLimiter = config.upstash ? createUpstashLimiter({ url: config.upstash.url, token: config.upstash.token }) : createMemoryLimiter();
   const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl });
-  return { config, db, dbClient: client, store, keys, logger, now: Date.now, rateLimiter, clientIp: clientIpFor(config, directIp) };
+  const localLimiter = createMemoryLimiter();
+  return { config, db, dbClient: client, store, keys, logger, now: Date.now, rateLimiter, localLimiter, clientIp: clientIpFor(config, directIp) };
 }

@@ -34,6 +34,8 @@ export interface TestAppOptions {
   store?: "embedded" | "upstash";
   bridge?: UpstashBridge;
   env?: Record<string, string>;
+  /** Share the Upstash limiter's counters with another test app (same prefix). */
+  limiterPrefix?: string;
 }
 
 /**
@@ -62,10 +64,11 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl, now });
   await keys.ensureCurrent();
   const rateLimiter = config.upstash
-    ? createUpstashLimiter({ url: config.upstash.url, token: config.upstash.token, prefix: `t:${randomUUID()}:` })
+    ? createUpstashLimiter({ url: config.upstash.url, token: config.upstash.token, prefix: opts.limiterPrefix ?? `t:${randomUUID()}:` })
     : createMemoryLimiter({ now });
   const clientIp = clientIpFor(config, (c) => c.req.header("x-test-peer") ?? "127.0.0.1");
-  const deps: AppDeps = { config, db, dbClient: client, store, keys, logger: silentLogger, now, rateLimiter, clientIp };
+  const localLimiter = createMemoryLimiter({ now });
+  const deps: AppDeps = { config, db, dbClient: client, store, keys, logger: silentLogger, now, rateLimiter, localLimiter, clientIp };
   return {
     app: createApp(deps),
     deps,
