@@ -2,7 +2,7 @@
  * An account's stored entitlements: derived from its identities' facts through the rules document, kept in
  * the `entitlements` table with the time of derivation, and audited whenever they change.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { ProviderFacts } from "../../providers/provider";
 import { auditInsert } from "../audit";
 import type { Database } from "../db/client";
@@ -32,12 +32,20 @@ function parseList(text: string): string[] {
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+// Read on every user token issuance: built once per database instead of per call.
+const byAccountQueries = new WeakMap<Database, ReturnType<typeof prepareByAccount>>();
+function prepareByAccount(db: Database) {
+  return db.select().from(entitlements).where(eq(entitlements.accountId, sql.placeholder("accountId"))).prepare();
+}
+
 /**
  * The stored entitlements of an account, or `null` when never derived.
  * @example const ent = await getEntitlements(db, accountId);
  */
 export async function getEntitlements(db: Database, accountId: string): Promise<StoredEntitlements | null> {
-  const [row] = await db.select().from(entitlements).where(eq(entitlements.accountId, accountId));
+  let query = byAccountQueries.get(db);
+  if (!query) byAccountQueries.set(db, (query = prepareByAccount(db)));
+  const [row] = await query.all({ accountId });
   return row ? { scopes: parseList(row.scopes), roles: parseList(row.roles), derivedAt: row.derivedAt } : null;
 }
 

@@ -2,7 +2,7 @@
  * The client registry: confidential and public OAuth clients with their allowed grants, scopes, redirect
  * URIs and audiences. Secrets are shown once and kept only as hashes.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { auditInsert } from "../audit";
 import type { Database } from "../db/client";
@@ -120,9 +120,17 @@ export async function createClient(db: Database, input: z.input<typeof CreateCli
   return { client: toClient(row), secret };
 }
 
+// Looked up on every token request: built once per database instead of per call.
+const byIdQueries = new WeakMap<Database, ReturnType<typeof prepareById>>();
+function prepareById(db: Database) {
+  return db.select().from(clients).where(eq(clients.id, sql.placeholder("id"))).limit(1).prepare();
+}
+
 /** One client by id, or undefined. */
 export async function findClient(db: Database, id: string): Promise<Client | undefined> {
-  const rows = await db.select().from(clients).where(eq(clients.id, id)).limit(1);
+  let query = byIdQueries.get(db);
+  if (!query) byIdQueries.set(db, (query = prepareById(db)));
+  const rows = await query.all({ id });
   return rows[0] ? toClient(rows[0]) : undefined;
 }
 
