@@ -10,11 +10,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { issuance } from "./issuance";
+import { verify } from "./verify";
 import { stopAllChildren } from "./support/child";
 import { markdownTable, textTable, type Row, type Section, type SectionContext } from "./support/report";
 
-/** Every section, in run order. Later work adds verify, revocation, memory. */
-const SECTIONS: Section[] = [issuance];
+/** Every section, in run order. */
+const SECTIONS: Section[] = [issuance, verify];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 

@@ -150,6 +150,8 @@ export interface ResolvedOptions {
   maxEntries: number;
   realm: string;
   now: () => number;
+  /** True when `now` came from the options (tests): jose must then be given the same clock. */
+  clockInjected: boolean;
 }
 
 /**
@@ -181,5 +183,6 @@ export function resolveOptions(input: RequireAuthOptions): ResolvedOptions {
     maxEntries: o.cache.maxEntries,
     realm: o.realm ?? audience[0] ?? o.issuer,
     now: o.now ?? Date.now,
+    clockInjected: o.now !== undefined,
   };
 }

@@ -93,14 +93,16 @@ function classify(err: unknown, remote: boolean): Error {
   return remote ? new VerifierUnavailable("the issuer's signing keys could not be fetched") : new TokenRejected("the token could not be verified");
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
+/** Freeze the claims and the arrays in them (nested objects, rare in access tokens, are frozen too). */
+function freezeClaims(claims: Record<string, unknown>): void {
+  for (const key in claims) {
+    const v = claims[key];
+    if (typeof v === "object" && v !== null && !Object.isFrozen(v)) freezeClaims(v as Record<string, unknown>);
   }
-  return value;
+  Object.freeze(claims);
 }
 
+const NO_ROLES: readonly string[] = Object.freeze([]);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 
 /** Shape checks jose does not do (it only checks presence of the required claims). */
@@ -114,9 +116,10 @@ function toAuthInfo(payload: JWTPayload, nowMs: number, toleranceSeconds: number
   if (p.scope !== undefined && typeof p.scope !== "string") throw new TokenRejected("invalid scope claim");
   if (p.roles !== undefined && !isStringArray(p.roles)) throw new TokenRejected("invalid roles claim");
   if (p.sid !== undefined && typeof p.sid !== "string") throw new TokenRejected("invalid sid claim");
-  const claims = deepFreeze(payload as AccessTokenClaims);
+  freezeClaims(p);
+  const claims = payload as AccessTokenClaims;
   const scopes = Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []);
-  const roles = Object.freeze([...(claims.roles ?? [])]);
+  const roles: readonly string[] = claims.roles ?? NO_ROLES;
   return Object.freeze({
     sub: claims.sub,
     clientId: claims.client_id,
@@ -167,7 +170,8 @@ export function createTokenVerifier(o: ResolvedOptions): TokenVerifier {
     } catch (err) {
       return Promise.reject(classify(err, remote));
     }
-    const options = { ...base, currentDate: new Date(nowMs) };
+    // jose reads the real clock itself unless one was injected (saves an options copy per request).
+    const options = o.clockInjected ? { ...base, currentDate: new Date(nowMs) } : base;
     const verified = key instanceof Promise ? key.then((k) => jwtVerify(token, k, options)) : jwtVerify(token, key, options);
     return verified.then(({ payload }) => {
       if (!known && headers.size < MAX_HEADERS) headers.set(segment, header);

@@ -1,0 +1,401 @@
+/**
+ * Section "verify": what `requireAuth` costs an API, measured in ONE process with `app.request()` (no
+ * sockets, so only the verify path differs), as ratios against the alternatives:
+ * - a bare Hono route calling `jose.jwtVerify` with the same (pre-imported) public key,
+ * - `hono/jwk` with the same keys, and `hono/jwk` with `jwks_uri` (a local HTTP server; it fetches per request).
+ * Two cases: first sight of each token (a pre-minted pool of distinct tokens; requireAuth never sees one
+ * twice) and a reused token (a small set of tokens cycled; requireAuth serves them from its cache).
+ * Variants run in interleaved time slices, rotating the order every round, so drift (JIT, GC, thermal)
+ * hits all of them alike; each slice keeps `CONCURRENCY` requests in flight.
+ *
+ * Revocation: store mode on the embedded store and on Redis through the Upstash bridge (its own process),
+ * and introspect mode (answers cached per jti) against the server over HTTP, each against `revocation: "off"`;
+ * plus store round trips per request (expect exactly 1).
+ *
+ * Standalone: `npx tsx bench/verify.ts [seconds]`.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { serve } from "@hono/node-server";
+import { Hono, type MiddlewareHandler } from "hono";
+import { jwk } from "hono/jwk";
+import { importJWK, jwtVerify, type JWK } from "jose";
+import { createUpstashStore } from "../src/store/upstash";
+import type { StateStore } from "../src/store/store";
+import { signAccessToken } from "../src/tokens/access";
+import { requireAuth, type AuthMiddleware } from "../src/verify";
+import { buildBenchApp, type BenchApp } from "./support/app";
+import { startChild, type BenchChild } from "./support/child";
+import { num, type Row, type Section } from "./support/report";
+import type { BridgeReady } from "./support/redis-bridge";
+
+/** One result row (the lead reconciles it with bench/run.ts's Row). */
+export interface BenchRow {
+  section: string;
+  name: string;
+  value: number;
+  unit: string;
+  ratio?: number;
+  floor?: number;
+  pass?: boolean;
+  note?: string;
+}
+
+const SECTION = "verify";
+/** Requests kept in flight per slice: WebCrypto verifies off the main thread, so a server overlaps them. */
+const CONCURRENCY = 16;
+const SLICE_MS = 100;
+const REUSED_TOKENS = 64;
+/** Requests of the counted (not timed) round-trip pass. */
+const EXACT_REQUESTS = 500;
+
+/** What a variant needs of an app (variants differ in their Hono env types). */
+interface AnyApp {
+  request(path: string, init: RequestInit): Response | Promise<Response>;
+}
+
+interface Variant {
+  name: string;
+  app: AnyApp;
+  /** The next Authorization header value to send. */
+  next(): string;
+  /** Untimed preparation before a slice (e.g. mint fresh tokens). */
+  before?(expected: number): Promise<void>;
+}
+
+interface Rate {
+  requests: number;
+  seconds: number;
+  rps: number;
+  /** Rate of each round's slice, in round order (for per-round ratios). */
+  rounds: number[];
+}
+
+/** Run `v` for `ms` with CONCURRENCY requests in flight; every answer must be 200. */
+async function slice(v: Variant, ms: number): Promise<{ n: number; secs: number }> {
+  const start = performance.now();
+  const end = start + ms;
+  let n = 0;
+  let bad = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const res = await v.app.request("/r", { headers: { authorization: v.next() } });
+        if (res.status !== 200) bad++;
+        n++;
+      }
+    }),
+  );
+  if (bad > 0) throw new Error(`${v.name}: ${bad} of ${n} requests were not 200`);
+  return { n, secs: (performance.now() - start) / 1000 };
+}
+
+/** Interleaved rounds over `variants` for about `seconds` in total (after a warm-up slice each). */
+async function interleaved(variants: Variant[], seconds: number, log: (m: string) => void): Promise<Map<string, Rate>> {
+  const acc = new Map<string, Rate>(variants.map((v) => [v.name, { requests: 0, seconds: 0, rps: 0, rounds: [] }]));
+  let expected = 2000;
+  const run = async (v: Variant, ms: number) => {
+    await v.before?.(expected);
+    const r = await slice(v, ms);
+    expected = Math.max(expected, Math.ceil(r.n * 1.5));
+    return r;
+  };
+  for (const v of variants) await run(v, 2 * SLICE_MS);
+  const rounds = Math.max(3, Math.floor((seconds * 1000) / (SLICE_MS * variants.length)));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < variants.length; i++) {
+      const v = variants[(i + round) % variants.length]!;
+      const r = await run(v, SLICE_MS);
+      const a = acc.get(v.name)!;
+      a.requests += r.n;
+      a.seconds += r.secs;
+      a.rounds.push(r.n / r.secs);
+    }
+  }
+  for (const [name, a] of acc) {
+    a.rps = a.requests / a.seconds;
+    log(`${name}: ${Math.round(a.rps)} req/s over ${a.requests} requests`);
+  }
+  return acc;
+}
+
+const ok = (c: { text(t: string): Response }) => c.text("ok");
+
+function guarded(mw: MiddlewareHandler): AnyApp {
+  return new Hono().get("/r", mw, ok);
+}
+
+/** Cycle through `items`. */
+function cycle(items: string[]): () => string {
+  let i = 0;
+  return () => items[i++ % items.length]!;
+}
+
+async function listenJwks(jwks: { keys: JWK[] }): Promise<{ url: string; hits(): number; close(): Promise<void> }> {
+  let hits = 0;
+  const body = JSON.stringify(jwks);
+  const server = http.createServer((_req, res) => {
+    hits++;
+    res.writeHead(200, { "content-type": "application/json" }).end(body);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`,
+    hits: () => hits,
+    close: () => new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * The median over rounds of a/b within each round: the two slices of a round ran back to back, so load
+ * from other processes mostly cancels, and one disturbed round cannot move the result.
+ */
+function ratioRow(name: string, a: Rate, b: Rate, floor?: number, note?: string): BenchRow {
+  const ratio = median(a.rounds.map((x, i) => x / b.rounds[i]!));
+  const overall = a.rps / b.rps;
+  note = `median of ${a.rounds.length} per-round ratios; ratio of totals ${overall.toFixed(3)}${note ? `; ${note}` : ""}`;
+  return {
+    section: SECTION,
+    name,
+    value: Number(ratio.toFixed(3)),
+    unit: "×",
+    ratio: Number(ratio.toFixed(3)),
+    ...(floor !== undefined ? { floor, pass: ratio >= floor } : {}),
+    ...(note ? { note } : {}),
+  };
+}
+
+const rateRow = (name: string, r: Rate, note?: string): BenchRow => ({
+  section: SECTION,
+  name,
+  value: Math.round(r.rps),
+  unit: "req/s",
+  note: `${r.requests} requests in ${r.seconds.toFixed(2)} s, ${CONCURRENCY} in flight${note ? `; ${note}` : ""}`,
+});
+
+/**
+ * Run the section. `seconds` is the timed length of each comparison group (split across its variants).
+ * @example const rows = await benchVerify({ seconds: 5 });
+ */
+export async function benchVerify(opts: { seconds: number }, log: (m: string) => void = (m) => console.error(`bench: ${m}`)): Promise<BenchRow[]> {
+  process.env.UPSTASH_DISABLE_TELEMETRY ??= "1";
+  const cleanups: Array<() => Promise<void> | void> = [];
+  try {
+    const b: BenchApp = await buildBenchApp({});
+    cleanups.push(() => b.close());
+    const { issuer, audience } = b.deps.config;
+    const jwks = (await (await b.app.request("/.well-known/jwks.json")).json()) as { keys: JWK[] };
+    const first = jwks.keys[0];
+    if (!first) throw new Error("the server publishes no key");
+    const publicKey = await importJWK(first, "EdDSA");
+    const grant = { sub: b.client.id, clientId: b.client.id, scopes: ["read"], roles: [], aud: audience };
+    const mint = async (n: number) => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i += 256)
+        out.push(...(await Promise.all(Array.from({ length: Math.min(256, n - i) }, async () => `Bearer ${(await signAccessToken(b.deps.keys, { issuer, ttl: 3600 }, grant)).token}`))));
+      return out;
+    };
+
+    // --- the variants -------------------------------------------------------------------------------
+    const base = { issuer, audience, keys: jwks };
+    const authFirst = requireAuth(base);
+    const authReused = requireAuth(base);
+    const bare = new Hono().get("/r", async (c) => {
+      const token = c.req.header("authorization")?.slice(7) ?? "";
+      try {
+        await jwtVerify(token, publicKey, { issuer, audience, algorithms: ["EdDSA"], typ: "at+jwt" });
+      } catch {
+        return c.text("no", 401);
+      }
+      return c.text("ok");
+    });
+    // The same bare verification, but as a middleware before the route: what being middleware costs in
+    // Hono (compose instead of its single-handler fast path), which requireAuth cannot avoid.
+    const bareMiddleware = guarded(async (c, next) => {
+      const token = c.req.header("authorization")?.slice(7) ?? "";
+      try {
+        await jwtVerify(token, publicKey, { issuer, audience, algorithms: ["EdDSA"], typ: "at+jwt" });
+      } catch {
+        return c.text("no", 401);
+      }
+      await next();
+    });
+    const verification = { typ: "at+jwt", iss: issuer, aud: audience };
+    const honoKeys = guarded(jwk({ keys: jwks.keys as never, alg: ["EdDSA"], verification }));
+    const jwksServer = await listenJwks(jwks);
+    cleanups.push(() => jwksServer.close());
+    const honoUri = guarded(jwk({ jwks_uri: jwksServer.url, alg: ["EdDSA"], verification }));
+
+    // First sight: requireAuth consumes the pool front to back (never a token twice); the others have no
+    // cache, so they cycle through the same pool.
+    const pool: string[] = await mint(4000);
+    let fresh = 0;
+    const firstSight = (name: string, app: AnyApp): Variant => {
+      let i = 0;
+      return { name, app, next: () => pool[i++ % pool.length]! };
+    };
+    log(`verify: first sight (${opts.seconds} s)`);
+    const fs = await interleaved(
+      [
+        {
+          name: "requireAuth",
+          app: guarded(authFirst),
+          next: () => pool[fresh++]!,
+          async before(expected) {
+            if (pool.length - fresh < expected) pool.push(...(await mint(expected * 2)));
+          },
+        },
+        firstSight("bare jose", bare),
+        firstSight("bare jose middleware", bareMiddleware),
+        firstSight("hono/jwk keys", honoKeys),
+        firstSight("hono/jwk jwks_uri", honoUri),
+      ],
+      opts.seconds,
+      log,
+    );
+    const reusedTokens = await mint(REUSED_TOKENS);
+    log(`verify: reused token (${opts.seconds} s)`);
+    const ru = await interleaved(
+      [
+        { name: "requireAuth", app: guarded(authReused), next: cycle(reusedTokens) },
+        { name: "bare jose", app: bare, next: cycle(reusedTokens) },
+        { name: "hono/jwk keys", app: honoKeys, next: cycle(reusedTokens) },
+        { name: "hono/jwk jwks_uri", app: honoUri, next: cycle(reusedTokens) },
+      ],
+      opts.seconds,
+      log,
+    );
+    const get = (m: Map<string, Rate>, k: string) => m.get(k)!;
+    const firstStats = authFirst.stats();
+    const reusedStats = authReused.stats();
+    const rows: BenchRow[] = [
+      rateRow("first sight: requireAuth (keys)", get(fs, "requireAuth"), `${firstStats.verifications} verifications, ${firstStats.cacheHits} cache hits`),
+      rateRow("first sight: bare jose.jwtVerify", get(fs, "bare jose")),
+      rateRow("first sight: bare jose.jwtVerify as middleware", get(fs, "bare jose middleware")),
+      rateRow("first sight: hono/jwk (keys)", get(fs, "hono/jwk keys")),
+      rateRow("first sight: hono/jwk (jwks_uri)", get(fs, "hono/jwk jwks_uri"), "fetches the JWKS on every request"),
+      ratioRow("first sight: requireAuth / bare jose", get(fs, "requireAuth"), get(fs, "bare jose"), 0.95),
+      ratioRow("first sight: requireAuth / bare jose as middleware", get(fs, "requireAuth"), get(fs, "bare jose middleware"), undefined, "same structure (middleware + route): what requireAuth itself adds"),
+      ratioRow("first sight: bare jose as middleware / bare jose", get(fs, "bare jose middleware"), get(fs, "bare jose"), undefined, "the cost of being middleware in Hono"),
+      ratioRow("first sight: requireAuth / hono/jwk (keys)", get(fs, "requireAuth"), get(fs, "hono/jwk keys"), 1.0),
+      ratioRow("first sight: requireAuth / hono/jwk (jwks_uri)", get(fs, "requireAuth"), get(fs, "hono/jwk jwks_uri")),
+      rateRow("reused: requireAuth (keys)", get(ru, "requireAuth"), `${reusedStats.verifications} verifications, ${reusedStats.cacheHits} cache hits`),
+      rateRow("reused: bare jose.jwtVerify", get(ru, "bare jose")),
+      rateRow("reused: hono/jwk (keys)", get(ru, "hono/jwk keys")),
+      rateRow("reused: hono/jwk (jwks_uri)", get(ru, "hono/jwk jwks_uri")),
+      ratioRow("reused: requireAuth / bare jose", get(ru, "requireAuth"), get(ru, "bare jose"), 3.0),
+      ratioRow("reused: requireAuth / hono/jwk (keys)", get(ru, "requireAuth"), get(ru, "hono/jwk keys"), 1.0),
+      ratioRow("reused: requireAuth / hono/jwk (jwks_uri)", get(ru, "requireAuth"), get(ru, "hono/jwk jwks_uri")),
+      { section: SECTION, name: "JWKS fetches by requireAuth / hono/jwk jwks_uri", value: jwksServer.hits(), unit: "fetches", note: "all by hono/jwk: requireAuth here uses keys" },
+    ];
+
+    // --- revocation ---------------------------------------------------------------------------------
+    log("verify: revocation (starting redis and the Upstash bridge)");
+    const bridge: BenchChild<BridgeReady> = await startChild<BridgeReady>("bench/support/redis-bridge.ts", {});
+    cleanups.push(() => bridge.stop());
+    const redisStore = createUpstashStore({ url: bridge.ready.url, token: bridge.ready.token, prefix: "bench-verify:" });
+    const server = await new Promise<{ url: string; close(): Promise<void> }>((resolve) => {
+      const s = serve({ fetch: b.app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
+        resolve({
+          url: `http://127.0.0.1:${info.port}`,
+          close: () => new Promise((r) => {
+            (s as http.Server).closeAllConnections();
+            s.close(() => r());
+          }),
+        }),
+      );
+    });
+    cleanups.push(() => server.close());
+    const modes: Array<[string, AuthMiddleware, StateStore | undefined]> = [
+      ["off", requireAuth(base), undefined],
+      ["store (embedded)", requireAuth({ ...base, revocation: "store", store: b.deps.store }), b.deps.store],
+      ["store (upstash via bridge)", requireAuth({ ...base, revocation: "store", store: redisStore }), redisStore],
+      [
+        "introspect (cached)",
+        requireAuth({ ...base, revocation: "introspect", introspection: { url: `${server.url}/introspect`, clientId: b.client.id, clientSecret: b.client.secret, cacheSeconds: 300 } }),
+        undefined,
+      ],
+    ];
+    log(`verify: revocation modes, reused tokens (${opts.seconds} s)`);
+    const rv = await interleaved(
+      modes.map(([name, mw]) => ({ name, app: guarded(mw), next: cycle(reusedTokens) })),
+      opts.seconds,
+      log,
+    );
+    const off = get(rv, "off");
+    for (const [name, mw, store] of modes) {
+      const r = get(rv, name);
+      const st = mw.stats();
+      rows.push(rateRow(`revocation ${name}`, r, `${st.cacheHits} cache hits, ${st.storeChecks} store checks, ${st.introspections} introspections`));
+      if (name !== "off") rows.push(ratioRow(`revocation ${name} / off`, r, off));
+      if (store) {
+        // A counted pass of its own, after the timed one warmed the store (its script cache): nothing
+        // else touches the store meanwhile (the introspect mode's server shares the embedded one).
+        const app = guarded(mw);
+        const next = cycle(reusedTokens);
+        const before = store.roundTrips;
+        for (let i = 0; i < EXACT_REQUESTS; i++) {
+          const res = await app.request("/r", { headers: { authorization: next() } });
+          if (res.status !== 200) throw new Error(`${name}: counted pass got ${res.status}`);
+        }
+        const trips = store.roundTrips - before;
+        rows.push({
+          section: SECTION,
+          name: `revocation ${name}: store round trips per request`,
+          value: trips / EXACT_REQUESTS,
+          unit: "round trips",
+          floor: 1,
+          pass: trips === EXACT_REQUESTS,
+          note: `${trips} round trips / ${EXACT_REQUESTS} requests, counted pass (expect exactly 1 each)`,
+        });
+      }
+    }
+    return rows;
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+}
+
+/** The verify section for `bench/run.ts` (`BENCH_ONLY=verify npm run bench` runs it alone). */
+export const verify: Section = {
+  name: "verify",
+  title: "Verify path and revocation (authbridge/verify)",
+  method: [
+    "In-process (`app.request`), 16 requests in flight, variants interleaved in 100 ms slices so drift hits all alike;",
+    "ratios are medians of per-round ratios. Compared on the same Ed25519 key: `requireAuth` with local keys, a bare Hono",
+    "route calling `jose.jwtVerify`, `hono/jwk` with the keys, and `hono/jwk` with `jwks_uri` (a local JWKS server).",
+    "*First sight*: every request carries a token not seen before (a pre-minted pool). *Reused*: a small set of tokens",
+    "presented again and again, as clients do. Revocation: `store` mode on the embedded store and on Redis through the",
+    "Upstash bridge, `introspect` (answers cached per `jti`) against the server, each against `off`; the store round",
+    "trips per request come from a counted pass.",
+  ].join("\n"),
+  async run(ctx) {
+    const rows = await benchVerify({ seconds: ctx.seconds }, ctx.log);
+    return rows.map((r): Row => ({
+      section: "verify",
+      case: r.name.split(/[:/]/)[0]!.trim(),
+      metric: r.name,
+      value: `${num(r.value, r.value < 10 ? 2 : 0)} ${r.unit}`,
+      goal: r.floor !== undefined ? `≥ ${r.floor}` : "",
+      status: r.pass === undefined ? "INFO" : r.pass ? "PASS" : "FAIL",
+      detail: r.note ?? "",
+    }));
+  },
+};
