@@ -65,6 +65,11 @@ export interface RequireAuthOptions {
    * cooldown always uses the real clock.
    */
   now?: () => number;
+  /**
+   * Who checks signatures. `auto` (default): Node's built-in crypto when the runtime has it (synchronous,
+   * cheaper than a WebCrypto job), else jose over WebCrypto (Workers). `webcrypto`: always jose.
+   */
+  signatureEngine?: "auto" | "webcrypto";
 }
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -99,6 +104,7 @@ const schema = z
     keys: z.preprocess((v) => (typeof v === "object" && v !== null && !Array.isArray(v) && "keys" in v ? v.keys : v), z.array(publicJwk).min(1)).optional(),
     algorithms: z.array(z.enum(ALGORITHMS)).min(1).default([...ALGORITHMS]),
     clockToleranceSeconds: z.number().int().min(0).max(60).default(5),
+    signatureEngine: z.enum(["auto", "webcrypto"]).default("auto"),
     scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "scope tokens are printable ASCII without quotes, backslashes or spaces")).default([]),
     revocation: z.enum(["off", "introspect", "store"]).default("off"),
     introspection: z
@@ -152,6 +158,7 @@ export interface ResolvedOptions {
   now: () => number;
   /** True when `now` came from the options (tests): jose must then be given the same clock. */
   clockInjected: boolean;
+  signatureEngine: "auto" | "webcrypto";
 }
 
 /**
@@ -184,5 +191,6 @@ export function resolveOptions(input: RequireAuthOptions): ResolvedOptions {
     realm: o.realm ?? audience[0] ?? o.issuer,
     now: o.now ?? Date.now,
     clockInjected: o.now !== undefined,
+    signatureEngine: o.signatureEngine,
   };
 }

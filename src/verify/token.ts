@@ -7,6 +7,7 @@
 import { decodeProtectedHeader, errors, jwtVerify, type CryptoKey, type JWSHeaderParameters, type JWTPayload, type JWTVerifyOptions } from "jose";
 import { TokenRejected, VerifierUnavailable } from "./challenge";
 import { keyResolver } from "./keys";
+import { nodeSignaturesAvailable, verifyWithNode } from "./node-signature";
 import { KID_PATTERN, type Algorithm, type ResolvedOptions } from "./options";
 
 /** Claims of an authbridge access token (RFC 9068), as verified. */
@@ -149,6 +150,8 @@ export function createTokenVerifier(o: ResolvedOptions): TokenVerifier {
   // segment that already verified is reused instead of decoded again. Only segments of tokens that passed
   // the signature check get in, so senders cannot fill it; the bound is a backstop.
   const headers = new Map<string, CheckedHeader>();
+  const fast = o.signatureEngine === "auto" && nodeSignaturesAvailable;
+  const claimRules = { issuer: o.issuer, audience: o.audience, toleranceSeconds: o.clockToleranceSeconds, required: REQUIRED_CLAIMS };
   const fail = (err: unknown): never => {
     throw classify(err, remote);
   };
@@ -169,6 +172,14 @@ export function createTokenVerifier(o: ResolvedOptions): TokenVerifier {
       key = getKey(header);
     } catch (err) {
       return Promise.reject(classify(err, remote));
+    }
+    if (fast) {
+      const alg = header.alg;
+      const verified = key instanceof Promise ? key.then((k) => verifyWithNode(token, alg, k, claimRules, nowMs)) : verifyWithNode(token, alg, key, claimRules, nowMs);
+      return verified.then((payload) => {
+        if (!known && headers.size < MAX_HEADERS) headers.set(segment, header);
+        return toAuthInfo(payload, nowMs, o.clockToleranceSeconds);
+      }, fail);
     }
     // jose reads the real clock itself unless one was injected (saves an options copy per request).
     const options = o.clockInjected ? { ...base, currentDate: new Date(nowMs) } : base;
