@@ -92,6 +92,8 @@ export function createUpstashStore(opts: UpstashStoreOptions): StateStore {
     token: opts.token,
     // Values are opaque strings; the client must not JSON-parse them.
     automaticDeserialization: false,
+    // Our values are ASCII JSON and Lua replies: no need for base64 on the wire (saves decoding every reply).
+    responseEncoding: false,
     enableTelemetry: false,
     // On by default in 1.39: it would merge concurrent calls into /pipeline requests (so no longer one
     // request per call, and errors come back as "Command failed: …").
