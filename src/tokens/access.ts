@@ -2,8 +2,8 @@
  * Access tokens: RFC 9068 JWTs (`typ: at+jwt`) signed with the current key. Claims are assembled here
  * only, so every grant issues the same shape.
  */
-import { SignJWT } from "jose";
 import { newId } from "../lib/ids";
+import { signJwt } from "./jwt-sign";
 import type { KeyRing } from "./keys";
 
 /** What a grant decided to put in an access token. */
@@ -47,19 +47,19 @@ export async function signAccessToken(
   const exp = iat + opts.ttl;
   const jti = opts.jti ?? newId("jti");
   const scope = scopeString(grant.scopes);
-  const token = await new SignJWT({
+  // Claim order is fixed, so equal grants give byte-identical tokens (retries in the grace window).
+  const claims = {
+    iss: opts.issuer,
+    sub: grant.sub,
+    aud: grant.aud,
+    exp,
+    iat,
+    jti,
     client_id: grant.clientId,
     scope,
     roles: [...new Set(grant.roles)].sort(),
     ...(grant.sid ? { sid: grant.sid } : {}),
-  })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
-    .setIssuer(opts.issuer)
-    .setSubject(grant.sub)
-    .setAudience(grant.aud)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(jti)
-    .sign(key.privateKey);
+  };
+  const token = await signJwt({ alg: key.alg, kid: key.kid, typ: "at+jwt" }, claims, key.privateKey);
   return { token, jti, iat, exp, scope };
 }
