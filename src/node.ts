@@ -3,13 +3,12 @@
  * Invalid configuration exits non-zero before listening.
  */
 import { serve } from "@hono/node-server";
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { createApp } from "./app";
 import { ConfigError, parseConfig } from "./config";
 import { tuneLocalDatabase } from "./db/client";
 import { applyMigrations } from "./db/migrate";
 import { consoleLogger as logger } from "./lib/log";
-import { buildDeps } from "./runtime/build-deps";
+import { buildNodeDeps } from "./runtime/node-deps";
 import { prepareNodeEnv } from "./runtime/node-env";
 
 async function main(): Promise<void> {
@@ -25,7 +24,7 @@ async function main(): Promise<void> {
   }
   for (const line of [...config.defaultsInUse, ...notes]) logger.warn(line);
 
-  const deps = buildDeps(config, logger, (c) => getConnInfo(c).remote.address);
+  const deps = buildNodeDeps(config, logger);
   await tuneLocalDatabase(config.databaseUrl, deps.dbClient);
   await applyMigrations(deps.db);
   if (await deps.keys.ensureCurrent()) logger.warn(`no signing key found: generated a new ${config.signingAlg} key`);

@@ -59,7 +59,7 @@ function stringBindings(env: WorkerEnv): Record<string, string | undefined> {
 function build(env: WorkerEnv): Instance {
   try {
     const config = parseConfig(stringBindings(env), "workers");
-    const deps = buildDeps(config, logger, (c) => c.req.header("cf-connecting-ip"));
+    const deps = buildDeps(config, logger, { directIp: (c) => c.req.header("cf-connecting-ip") });
     return { ok: true, app: createApp(deps), deps, keyReady: undefined };
   } catch (e) {
     if (e instanceof ConfigError) {

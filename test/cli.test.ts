@@ -16,7 +16,7 @@ import { accounts, auditEvents, clients, signingKeys } from "../src/db/schema";
 import type { AppDeps } from "../src/deps";
 import { silentLogger } from "../src/lib/log";
 import { generateSecret } from "../src/lib/secret";
-import { buildDeps } from "../src/runtime/build-deps";
+import { buildNodeDeps } from "../src/runtime/node-deps";
 import { tempDir } from "./support/temp";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -78,7 +78,7 @@ let publicId = "";
 beforeAll(() => {
   // The file is created by the first CLI run; the in-process handles open lazily on the same file.
   h = openDatabase({ url: env.DATABASE_URL });
-  deps = buildDeps(parseConfig({ DATABASE_URL: env.DATABASE_URL, AUTHBRIDGE_SECRET: env.AUTHBRIDGE_SECRET }, "node"), silentLogger);
+  deps = buildNodeDeps(parseConfig({ DATABASE_URL: env.DATABASE_URL, AUTHBRIDGE_SECRET: env.AUTHBRIDGE_SECRET }, "node"), silentLogger);
   app = createApp(deps);
 });
 
@@ -189,7 +189,7 @@ describe("authbridge admin CLI", { timeout: 60_000 }, () => {
     expect(rows.filter((k) => k.retiredAt === null).map((k) => k.kid)).toEqual([second.current]);
     expect(second.published).toEqual(expect.arrayContaining(rows.map((k) => k.kid)));
     // JWKS of a fresh app over the same database publishes the same set, never a private part.
-    const fresh = buildDeps(parseConfig({ DATABASE_URL: env.DATABASE_URL, AUTHBRIDGE_SECRET: env.AUTHBRIDGE_SECRET }, "node"), silentLogger);
+    const fresh = buildNodeDeps(parseConfig({ DATABASE_URL: env.DATABASE_URL, AUTHBRIDGE_SECRET: env.AUTHBRIDGE_SECRET }, "node"), silentLogger);
     try {
       const jwks = (await (await createApp(fresh).request("/.well-known/jwks.json")).json()) as { keys: Array<Record<string, unknown>> };
       expect(jwks.keys.map((k) => k.kid)).toEqual(second.published);

@@ -70,7 +70,7 @@ export async function buildBenchApp(opts: { upstash?: { url: string; token: stri
   const now = Date.now;
   const store = config.upstash
     ? createUpstashStore({ url: config.upstash.url, token: config.upstash.token, prefix: `bench:${randomUUID()}:` })
-    : createEmbeddedStore({ client: countingClient(raw, storeCounts), now });
+    : createEmbeddedStore({ url: config.databaseUrl, now });
   const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl, now });
   await keys.ensureCurrent();
   const rateLimiter = config.upstash

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ConfigError, parseConfig } from "../config";
 import { applyMigrations } from "../db/migrate";
 import { silentLogger } from "../lib/log";
-import { buildDeps } from "../runtime/build-deps";
+import { buildNodeDeps } from "../runtime/node-deps";
 import { prepareNodeEnv } from "../runtime/node-env";
 import { commands, type CliContext } from "./commands";
 
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(e instanceof ConfigError ? e.message : (e as Error).message);
     return 1;
   }
-  const deps = buildDeps(config, silentLogger);
+  const deps = buildNodeDeps(config, silentLogger);
   await applyMigrations(deps.db);
   const ctx: CliContext = { deps, args };
   const out = await command(ctx);

@@ -9,21 +9,30 @@ import { openDatabase } from "../db/client";
 import type { Logger } from "../lib/log";
 import { createMemoryLimiter } from "../ratelimit/limiter";
 import { createUpstashLimiter } from "../ratelimit/upstash";
-import { createEmbeddedStore } from "../store/embedded";
+import type { StateStore } from "../store/store";
 import { createUpstashStore } from "../store/upstash";
 import { createKeyRing } from "../tokens/keys";
 import { clientIpFor } from "./client-ip";
 
+/** What only the runtime knows. */
+export interface RuntimeHooks {
+  /** The peer address the runtime sees (Node: the socket; Workers: cf-connecting-ip). */
+  directIp?: (c: Context) => string | undefined;
+  /** The embedded state store (Node only: passed by the Node entries, so Workers never bundle it). */
+  embeddedStore?: (databaseUrl: string) => StateStore;
+}
+
 /**
- * Open the database, the state store, the rate limiter and the key ring. `directIp` reads the peer
- * address the runtime sees (Node: the socket; Workers: cf-connecting-ip).
- * @example const deps = buildDeps(config, consoleLogger, (c) => getConnInfo(c).remote.address);
+ * Open the database, the state store, the rate limiters and the key ring.
+ * @example const deps = buildDeps(config, consoleLogger, { directIp: (c) => getConnInfo(c).remote.address });
  */
-export function buildDeps(config: Config, logger: Logger, directIp: (c: Context) => string | undefined = () => undefined): AppDeps {
+export function buildDeps(config: Config, logger: Logger, hooks: RuntimeHooks = {}): AppDeps {
   const { db, client } = openDatabase({ url: config.databaseUrl, authToken: config.databaseAuthToken });
-  const store = config.upstash
-    ? createUpstashStore({ url: config.upstash.url, token: config.upstash.token })
-    : createEmbeddedStore({ client });
+  const directIp = hooks.directIp ?? (() => undefined);
+  let store: StateStore;
+  if (config.upstash) store = createUpstashStore({ url: config.upstash.url, token: config.upstash.token });
+  else if (hooks.embeddedStore) store = hooks.embeddedStore(config.databaseUrl);
+  else throw new Error("no state store: configure UPSTASH_REDIS_REST_URL (the embedded store exists only on Node)");
   const rateLimiter = config.upstash ? createUpstashLimiter({ url: config.upstash.url, token: config.upstash.token }) : createMemoryLimiter();
   const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl });
   const localLimiter = createMemoryLimiter();

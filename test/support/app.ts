@@ -60,7 +60,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const now = () => Date.now() + offset;
   const store = config.upstash
     ? createUpstashStore({ url: config.upstash.url, token: config.upstash.token, prefix: `t:${randomUUID()}:` })
-    : createEmbeddedStore({ client, now });
+    : createEmbeddedStore({ url: config.databaseUrl, now });
   const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl, now });
   await keys.ensureCurrent();
   const rateLimiter = config.upstash
