@@ -10,12 +10,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { issuance } from "./issuance";
+import { memory } from "./memory";
 import { verify } from "./verify";
 import { stopAllChildren } from "./support/child";
 import { markdownTable, textTable, type Row, type Section, type SectionContext } from "./support/report";
 
 /** Every section, in run order. */
-const SECTIONS: Section[] = [issuance, verify];
+const SECTIONS: Section[] = [issuance, verify, memory];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
