@@ -38,7 +38,6 @@ export interface BenchApp {
   /** Statements sent by the app through drizzle (client lookup, entitlements, …). */
   appCounts: StatementCounts;
   /** Statements sent by the embedded store (zero on Upstash). */
-  storeCounts: StatementCounts;
   /** A confidential client allowed client_credentials and refresh_token. */
   client: { id: string; secret: string };
   /** An account with entitlements: the subject of refresh families. */
@@ -62,7 +61,6 @@ export async function buildBenchApp(opts: { upstash?: { url: string; token: stri
   const config = parseConfig(env, "node");
   const raw = createLibsqlClient({ url: config.databaseUrl });
   const appCounts = newCounts();
-  const storeCounts = newCounts();
   const appClient = countingClient(raw, appCounts);
   const db = drizzle(appClient, { schema });
   await tuneLocalDatabase(config.databaseUrl, raw);
@@ -99,7 +97,6 @@ export async function buildBenchApp(opts: { upstash?: { url: string; token: stri
     deps,
     services: createServices(deps),
     appCounts,
-    storeCounts,
     client: { id: client.id, secret },
     accountId,
     close: () => {

@@ -24,10 +24,6 @@ export interface ServerStats {
   storeRoundTrips: number;
   /** Statements the app sent through drizzle. */
   appStatements: number;
-  /** Statements the embedded store sent (0 on Upstash). */
-  storeStatements: number;
-  /** SQLITE_BUSY/LOCKED failures seen by the embedded store (each costs it a 5–25 ms sleep and a retry). */
-  storeBusy: number;
   /** CPU time of this process (user + system, all threads), microseconds. */
   cpuMicros: number;
 }
@@ -70,8 +66,6 @@ async function main(): Promise<void> {
         return {
           storeRoundTrips: bench.deps.store.roundTrips,
           appStatements: bench.appCounts.statements,
-          storeStatements: bench.storeCounts.statements,
-          storeBusy: bench.storeCounts.busy,
           cpuMicros: cpu.user + cpu.system,
         };
       },
