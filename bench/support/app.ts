@@ -37,7 +37,6 @@ export interface BenchApp {
   services: Services;
   /** Statements sent by the app through drizzle (client lookup, entitlements, …). */
   appCounts: StatementCounts;
-  /** Statements sent by the embedded store (zero on Upstash). */
   /** A confidential client allowed client_credentials and refresh_token. */
   client: { id: string; secret: string };
   /** An account with entitlements: the subject of refresh families. */
