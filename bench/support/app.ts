@@ -19,6 +19,7 @@ import { silentLogger } from "../../src/lib/log";
 import { generateSecret } from "../../src/lib/secret";
 import { createServices, type Services } from "../../src/services";
 import { createEmbeddedStore } from "../../src/store/embedded";
+import { nodeUpstashTransport } from "../../src/store/node-transport";
 import { createUpstashStore } from "../../src/store/upstash";
 import { createMemoryLimiter } from "../../src/ratelimit/limiter";
 import { createUpstashLimiter } from "../../src/ratelimit/upstash";
@@ -66,7 +67,7 @@ export async function buildBenchApp(opts: { upstash?: { url: string; token: stri
   await applyMigrations(db);
   const now = Date.now;
   const store = config.upstash
-    ? createUpstashStore({ url: config.upstash.url, token: config.upstash.token, prefix: `bench:${randomUUID()}:` })
+    ? createUpstashStore({ url: config.upstash.url, token: config.upstash.token, prefix: `bench:${randomUUID()}:`, transport: nodeUpstashTransport({ url: config.upstash.url, token: config.upstash.token, timeoutMs: 2000 }) })
     : createEmbeddedStore({ url: config.databaseUrl, now });
   const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl, now });
   await keys.ensureCurrent();

@@ -20,6 +20,8 @@ export interface RuntimeHooks {
   directIp?: (c: Context) => string | undefined;
   /** The embedded state store (Node only: passed by the Node entries, so Workers never bundle it). */
   embeddedStore?: (databaseUrl: string) => StateStore;
+  /** A cheaper transport for the Upstash store's requests (Node only). */
+  upstashTransport?: (opts: { url: string; token: string; timeoutMs: number }) => object;
 }
 
 /**
@@ -30,7 +32,10 @@ export function buildDeps(config: Config, logger: Logger, hooks: RuntimeHooks = 
   const { db, client } = openDatabase({ url: config.databaseUrl, authToken: config.databaseAuthToken });
   const directIp = hooks.directIp ?? (() => undefined);
   let store: StateStore;
-  if (config.upstash) store = createUpstashStore({ url: config.upstash.url, token: config.upstash.token });
+  if (config.upstash) {
+    const { url, token } = config.upstash;
+    store = createUpstashStore({ url, token, ...(hooks.upstashTransport ? { transport: hooks.upstashTransport({ url, token, timeoutMs: 2000 }) } : {}) });
+  }
   else if (hooks.embeddedStore) store = hooks.embeddedStore(config.databaseUrl);
   else throw new Error("no state store: configure UPSTASH_REDIS_REST_URL (the embedded store exists only on Node)");
   const rateLimiter = config.upstash ? createUpstashLimiter({ url: config.upstash.url, token: config.upstash.token }) : createMemoryLimiter();

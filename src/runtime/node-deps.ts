@@ -7,6 +7,7 @@ import type { Config } from "../config";
 import type { AppDeps } from "../deps";
 import type { Logger } from "../lib/log";
 import { createEmbeddedStore } from "../store/embedded";
+import { nodeUpstashTransport } from "../store/node-transport";
 import { buildDeps } from "./build-deps";
 
 /**
@@ -24,5 +25,6 @@ export function buildNodeDeps(config: Config, logger: Logger): AppDeps {
       }
     },
     embeddedStore: (url) => createEmbeddedStore({ url }),
+    upstashTransport: nodeUpstashTransport,
   });
 }

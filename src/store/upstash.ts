@@ -28,6 +28,8 @@ export interface UpstashStoreOptions {
   prefix?: string;
   /** Each call rejects with StoreUnavailableError after this long. Default 2000. */
   timeoutMs?: number;
+  /** Another way to send the library's requests (Node: `nodeUpstashTransport`); default: its own fetch. */
+  transport?: object;
 }
 
 interface LuaScript {
@@ -104,6 +106,11 @@ export function createUpstashStore(opts: UpstashStoreOptions): StateStore {
     // into a fake `{result: "Aborted"}` (what it does with a plain AbortSignal).
     signal: () => AbortSignal.timeout(timeoutMs),
   });
+  if (opts.transport) {
+    // The library keeps its transport in `client` (1.39); swap it, and fail loudly if that ever changes.
+    if (!("client" in redis)) throw new Error("@upstash/redis has no replaceable transport");
+    (redis as unknown as { client: object }).client = opts.transport;
+  }
   let roundTrips = 0;
   const k = (key: string): string => prefix + key;
 

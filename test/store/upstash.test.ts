@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../src/store/store";
+import { nodeUpstashTransport } from "../../src/store/node-transport";
 import { createUpstashStore } from "../../src/store/upstash";
 import { startRedis, type TestRedis } from "../support/redis-server";
 import { RespClient } from "../support/resp";
@@ -32,6 +33,17 @@ const newStore = (timeoutMs?: number) =>
   });
 
 defineStoreContract("upstash", async () => ({ store: newStore(), teardown: async () => {} }));
+
+// The same contract through the Node transport the server uses on Node (the library's own fetch above).
+defineStoreContract("upstash over the Node transport", async () => ({
+  store: createUpstashStore({
+    url: bridge.url,
+    token: bridge.token,
+    prefix: `t:${randomUUID()}:`,
+    transport: nodeUpstashTransport({ url: bridge.url, token: bridge.token, timeoutMs: 2000 }),
+  }),
+  teardown: async () => {},
+}));
 
 describe("upstash adapter specifics", () => {
   it("counts HTTP requests exactly: one per call once scripts are cached", async () => {

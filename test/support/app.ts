@@ -12,6 +12,7 @@ import type { AppDeps } from "../../src/deps";
 import { generateSecret } from "../../src/lib/secret";
 import { silentLogger } from "../../src/lib/log";
 import { createEmbeddedStore } from "../../src/store/embedded";
+import { nodeUpstashTransport } from "../../src/store/node-transport";
 import { createUpstashStore } from "../../src/store/upstash";
 import { createKeyRing } from "../../src/tokens/keys";
 import { createMemoryLimiter } from "../../src/ratelimit/limiter";
@@ -59,7 +60,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   let offset = 0;
   const now = () => Date.now() + offset;
   const store = config.upstash
-    ? createUpstashStore({ url: config.upstash.url, token: config.upstash.token, prefix: `t:${randomUUID()}:` })
+    ? createUpstashStore({ url: config.upstash.url, token: config.upstash.token, prefix: `t:${randomUUID()}:`, transport: nodeUpstashTransport({ url: config.upstash.url, token: config.upstash.token, timeoutMs: 2000 }) })
     : createEmbeddedStore({ url: config.databaseUrl, now });
   const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl, now });
   await keys.ensureCurrent();
