@@ -72,14 +72,13 @@ function throughputRow(store: StoreKind, metric: string, p: Pass): Row {
   return {
     section: "issuance",
     case: store,
-    metric,
-    value: num(load.rps),
-    goal: `≥ ${num(floor)}/s per core (floor)`,
+    metric: `${metric} per server core`,
+    value: num(perCore),
+    goal: `≥ ${num(floor)} (10× Keycloak per vCPU)`,
     status: perCore >= floor ? "PASS" : "FAIL",
     detail:
-      `${num(load.ok)} ok in ${num(load.seconds, 1)} s, p50 ${num(load.p50Ms)} ms, p99 ${num(load.p99Ms)} ms; ` +
-      `server used ${num(cores, 2)} cores → ${num(perCore)}/s per core = ${num(perCore / KEYCLOAK_PER_VCPU, 1)}× Keycloak ` +
-      `(${KEYCLOAK_PER_VCPU}/s/vCPU); 10× ${perCore >= floor ? "met" : "not met"}`,
+      `${num(perCore / KEYCLOAK_PER_VCPU, 1)}× Keycloak (${KEYCLOAK_PER_VCPU}/s/vCPU); ${num(load.rps)}/s wall: ${num(load.ok)} ok in ${num(load.seconds, 1)} s, ` +
+      `p50 ${num(load.p50Ms)} ms, p99 ${num(load.p99Ms)} ms; the server used ${num(cores, 2)} cores`,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { Layout } from "./layout";
 
 /**
  * Security headers for our HTML pages: no framing (clickjacking), no scripts, forms only to ourselves,
@@ -30,32 +31,19 @@ export interface ErrorPageProps {
   link?: { href: string; label: string } | undefined;
 }
 
-const STYLE =
-  "body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}" +
-  "h1{font-size:1.4rem}p.code{color:#666;font-size:.9rem}";
-
 /** The page itself, for callers composing their own response. */
 export function ErrorPage(props: ErrorPageProps) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>{props.title}</title>
-        <style>{STYLE}</style>
-      </head>
-      <body>
-        <h1>{props.title}</h1>
-        <p>{props.message}</p>
-        {props.link ? (
-          <p>
-            <a href={props.link.href}>{props.link.label}</a>
-          </p>
-        ) : null}
-        <p class="code">HTTP {props.status}</p>
-      </body>
-    </html>
+    <Layout title={props.title}>
+      <h1>{props.title}</h1>
+      <p>{props.message}</p>
+      {props.link ? (
+        <p>
+          <a href={props.link.href}>{props.link.label}</a>
+        </p>
+      ) : null}
+      <p class="muted">HTTP {props.status}</p>
+    </Layout>
   );
 }
 
