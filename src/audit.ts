@@ -9,8 +9,11 @@ export type AuditType =
   | "client.secret_rotated"
   | "token.revoked"
   | "refresh.reuse_detected"
+  | "account.created"
   | "account.blocked"
   | "account.unblocked"
+  | "identity.linked"
+  | "identity.unlinked"
   | "session.revoked"
   | "entitlements.changed";
 

@@ -64,6 +64,19 @@ async function refused(p: Promise<unknown>, code: AccountErrorCode): Promise<voi
 }
 
 describe("resolveLogin", () => {
+  it("audits account creation, linking and unlinking — and not a refused unlink", async () => {
+    const { db } = await setup();
+    const { accountId } = await resolveLogin(db, githubUser(), login());
+    const linked = await resolveLogin(db, discordUser(), link(accountId, NOW + 1));
+    await unlinkIdentity(db, accountId, linked.identityId, NOW + 2);
+    const [onlyLeft] = await listIdentities(db, accountId);
+    await refused(unlinkIdentity(db, accountId, onlyLeft!.id, NOW + 3), "last_identity");
+    const events = await db.select().from(auditEvents).orderBy(auditEvents.id);
+    const mine = events.filter((e) => e.subject === accountId && e.type !== "entitlements.changed");
+    expect(mine.map((e) => e.type)).toEqual(["account.created", "identity.linked", "identity.unlinked"]);
+    expect(JSON.parse(mine[2]!.detail)).toEqual({ identity: linked.identityId });
+  });
+
   it("creates an account on the first login and returns it on the next, even after a username change", async () => {
     const { db } = await setup();
     const first = await resolveLogin(db, githubUser(), login());
@@ -145,6 +158,7 @@ describe("resolveLogin", () => {
     expect((await resolveLogin(db, githubUser(), login())).accountId).toBe(accountId);
     const audit = await db.select().from(auditEvents).orderBy(auditEvents.id);
     expect(audit.map((e) => [e.type, e.subject, e.actor])).toEqual([
+      ["account.created", accountId, null],
       ["account.blocked", accountId, "cli"],
       ["account.unblocked", accountId, "cli"],
     ]);

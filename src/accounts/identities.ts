@@ -9,6 +9,7 @@ import type { Database } from "../db/client";
 import { accounts, identities } from "../db/schema";
 import { newId } from "../lib/ids";
 import { getAccount, type Account } from "./accounts";
+import { auditInsert } from "../audit";
 import { AccountError, isIdentityKeyViolation } from "./errors";
 import { parseFacts, sealProviderTokens } from "./facts";
 
@@ -148,9 +149,17 @@ export async function resolveLogin(db: Database, identity: ExternalIdentity, opt
     ...profile,
     createdAt: opts.now,
   });
+  const event = auditInsert(
+    db,
+    target
+      ? { type: "identity.linked", actor: accountId, subject: accountId, detail: { identity: identityId, provider: identity.provider } }
+      : { type: "account.created", subject: accountId, detail: { kind, identity: identityId, provider: identity.provider } },
+    opts.now,
+  );
   try {
-    if (target) await insertIdentity;
-    else await db.batch([db.insert(accounts).values({ id: accountId, kind, displayName: identity.username, createdAt: opts.now }), insertIdentity]);
+    // One transaction: the rows and their audit record land together, or not at all (a lost race).
+    if (target) await db.batch([insertIdentity, event]);
+    else await db.batch([db.insert(accounts).values({ id: accountId, kind, displayName: identity.username, createdAt: opts.now }), insertIdentity, event]);
   } catch (err) {
     if (!isIdentityKeyViolation(err)) throw err;
     // Lost the race for this identity: the batch rolled back (no orphan account); adopt the winner's row.
@@ -178,16 +187,21 @@ export async function listIdentities(db: Database, accountId: string): Promise<I
  * @example await unlinkIdentity(db, accountId, identityId, Date.now());
  */
 export async function unlinkIdentity(db: Database, accountId: string, identityId: string, now: number): Promise<void> {
-  void now; // part of the signature for the audit record once an `identity.unlinked` audit type exists
-  const result = await db
-    .delete(identities)
-    .where(
-      and(
-        eq(identities.id, identityId),
-        eq(identities.accountId, accountId),
-        sql`(select count(*) from ${identities} where ${identities.accountId} = ${accountId}) > 1`,
+  const [result] = await db.batch([
+    db
+      .delete(identities)
+      .where(
+        and(
+          eq(identities.id, identityId),
+          eq(identities.accountId, accountId),
+          sql`(select count(*) from ${identities} where ${identities.accountId} = ${accountId}) > 1`,
+        ),
       ),
-    );
+    // Written only when the delete above removed the row (same transaction, same connection).
+    db.run(
+      sql`insert into audit_events (at, type, actor, subject, detail) select ${now}, 'identity.unlinked', ${accountId}, ${accountId}, ${JSON.stringify({ identity: identityId })} where changes() > 0`,
+    ),
+  ]);
   if (result.rowsAffected > 0) return;
   const [row] = await db
     .select({ id: identities.id })
