@@ -105,7 +105,13 @@ describe("token exchange: GitHub Actions", () => {
   it("a token expiring in 5 s is cached at most until then: afterwards the exchange fails", async () => {
     const nowS = Math.floor(t.deps.now() / 1000);
     const token = await signActions(world, actionsClaims(), { iat: nowS, exp: nowS + 5 });
-    expect((await exchange(t, client, "github-actions", token)).status).toBe(200);
+    const first = await exchange(t, client, "github-actions", token);
+    expect(first.status).toBe(200);
+    // The access token does not outlive the credential it came from.
+    const { expires_in, access_token } = (await first.json()) as { expires_in: number; access_token: string };
+    expect(expires_in).toBeLessThanOrEqual(5);
+    const claims = JSON.parse(Buffer.from(access_token.split(".")[1]!, "base64url").toString()) as { exp: number };
+    expect(claims.exp).toBeLessThanOrEqual(nowS + 5);
     const key = await checkCacheKey("github-actions", token);
     expect(await t.deps.store.get(key)).not.toBeNull(); // cached…
     expect((await exchange(t, client, "github-actions", token)).status).toBe(200);

@@ -96,7 +96,9 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions = {
     // same moment, and one must never get scopes derived from another's facts.
     const entitled = entitlementsFor(rules, "bot", [verified.identity.facts]);
     const scopes = effectiveScopes(requested, entitled.scopes, client.scopes.length > 0 ? client.scopes : null);
-    const ttl = deps.config.accessTokenTtl;
+    // Our token never outlives the credential it was exchanged for (an Actions token lives minutes).
+    const credentialLeft = verified.expiresAt !== undefined ? Math.floor((verified.expiresAt - now) / 1000) : Number.POSITIVE_INFINITY;
+    const ttl = Math.max(1, Math.min(deps.config.accessTokenTtl, credentialLeft));
     const at = await signAccessToken(
       deps.keys,
       { issuer, ttl, iat: Math.floor(now / 1000) },
