@@ -4,12 +4,10 @@
  * through its job queue; on Workers (no `process`) WebCrypto does the work. Either way the algorithms are
  * the platform's: nothing here is hand-made cryptography.
  */
-import type * as NodeCrypto from "node:crypto";
+import { nodeCrypto } from "./node-crypto";
 import { toBase64Url } from "./secret";
 
-type BuiltinLoader = { getBuiltinModule?: (id: string) => unknown };
-// Resolved at run time, so no `node:` import reaches the Workers bundle.
-const node = (globalThis as { process?: BuiltinLoader }).process?.getBuiltinModule?.("node:crypto") as typeof NodeCrypto | undefined;
+const node = nodeCrypto;
 
 const encoder = new TextEncoder();
 

@@ -6,11 +6,10 @@
  * what both paths produce with jose and with a standard OAuth client library.
  */
 import type * as NodeCrypto from "node:crypto";
+import { nodeCrypto } from "../lib/node-crypto";
 import { SignJWT, type CryptoKey, type JWTPayload } from "jose";
 
-type BuiltinLoader = { getBuiltinModule?: (id: string) => unknown };
-// Resolved at run time, so no `node:` import reaches a Workers bundle.
-const node = (globalThis as { process?: BuiltinLoader }).process?.getBuiltinModule?.("node:crypto") as typeof NodeCrypto | undefined;
+const node = nodeCrypto;
 
 /** The protected header we sign with. */
 export interface JwtHeader {

@@ -7,13 +7,12 @@
  * On Workers (no `process`) the jose path is used instead; tests run the whole suite through both.
  */
 import type * as NodeCrypto from "node:crypto";
+import { nodeCrypto } from "../lib/node-crypto";
 import type { CryptoKey, JWTPayload } from "jose";
 import { TokenRejected } from "./challenge";
 import type { Algorithm } from "./options";
 
-type BuiltinLoader = { getBuiltinModule?: (id: string) => unknown };
-// Resolved at run time, so no `node:` import reaches a Workers bundle.
-const node = (globalThis as { process?: BuiltinLoader }).process?.getBuiltinModule?.("node:crypto") as typeof NodeCrypto | undefined;
+const node = nodeCrypto;
 
 /** Whether this runtime can take the fast path. */
 export const nodeSignaturesAvailable = node !== undefined;
