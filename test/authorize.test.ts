@@ -2,6 +2,7 @@
  * SECURITY.md "Authorization server" lines for /authorize, codes and PKCE, against the real app with the
  * dev connector standing in for a platform (its picker posts a made-up identity).
  */
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../src/clients/registry";
 import { createTestApp, type TestApp } from "./support/app";
@@ -176,5 +177,36 @@ describe("account page", () => {
     const id = /action="\/account\/identities\/([^/]+)\/unlink"/.exec(html)?.[1];
     const res = await b.request(`${ISSUER}/account/identities/${id}/unlink`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: ISSUER }, body: `csrf=${csrf}` });
     expect(res.status).toBe(409);
+  });
+});
+
+describe("malformed input", () => {
+  it("fuzzed /authorize queries and /userinfo credentials never answer 5xx", async () => {
+    const b = await signedInBrowser("fuzz");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.constantFrom("response_type", "client_id", "redirect_uri", "code_challenge", "code_challenge_method", "state", "scope", "resource", "provider", "prompt"), fc.string({ maxLength: 60 })),
+        fc.boolean(),
+        async (params, withValidClient) => {
+          const q = withValidClient ? { ...params, client_id: pub, redirect_uri: CB } : params;
+          const res = await b.request(authorizeUrl(ISSUER, q));
+          expect(res.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), async (value) => {
+        let res: Response;
+        try {
+          res = await t.app.request("/userinfo", { headers: { authorization: value } });
+        } catch {
+          return; // not a valid header value: nothing reached the app
+        }
+        expect(res.status).toBe(401);
+        expect(res.headers.get("www-authenticate")).toMatch(/^Bearer /);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

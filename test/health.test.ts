@@ -51,4 +51,28 @@ describe("/healthz", () => {
     expect(((await res.json()) as { detail: string }).detail).toBe("database unavailable");
     broken.close();
   });
+
+  it("the token endpoint answers 503 temporarily_unavailable in bounded time while the store is down, then recovers", async () => {
+    const { createClient } = await import("../src/clients/registry");
+    const { createServices } = await import("../src/services");
+    const { postForm } = await import("./support/oauth");
+    const { client, secret } = await createClient(t.deps.db, { name: "down", scopes: ["a"], grants: ["refresh_token"] });
+    const creds = { id: client.id, secret: secret! };
+    const { token } = await createServices(t.deps).refresh.issue({ clientId: client.id, sub: client.id, sid: "ses_down", grant: { scopes: ["a"], aud: "x" }, now: Date.now() });
+    await redis.stop();
+    try {
+      const started = Date.now();
+      const res = await postForm(t.app, "/token", { grant_type: "refresh_token", refresh_token: token }, creds);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBeTruthy();
+      expect(await res.json()).toMatchObject({ error: "temporarily_unavailable" });
+    } finally {
+      await redis.restart();
+    }
+    // The test redis keeps nothing across its restart; the app recovers without one of its own.
+    const fresh = await createServices(t.deps).refresh.issue({ clientId: client.id, sub: client.id, sid: "ses_up", grant: { scopes: ["a"], aud: "x" }, now: Date.now() });
+    const again = await postForm(t.app, "/token", { grant_type: "refresh_token", refresh_token: fresh.token }, creds);
+    expect(again.status).toBe(200);
+  });
 });
