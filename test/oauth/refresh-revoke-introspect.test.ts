@@ -218,6 +218,19 @@ for (const store of ["embedded", "upstash"] as const) {
   });
 }
 
+describe("a refused refresh does not spend the token (embedded store, driven clock)", () => {
+  it("asking for a scope the family never had, then the right request after the grace window, works", async () => {
+    const s = await setup("embedded", { REFRESH_REUSE_GRACE: "1" });
+    const token = await s.start();
+    const wider = await refresh(s, token, s.app, { scope: "a c" });
+    expect(await wider.json()).toMatchObject({ error: "invalid_scope" });
+    s.t.advance(5_000); // well past the grace window: a spent token would now count as reuse
+    expect((await refresh(s, token)).status).toBe(200);
+    expect((await s.t.deps.db.select().from(auditEvents)).map((e) => e.type)).not.toContain("refresh.reuse_detected");
+    s.t.close();
+  });
+});
+
 describe("refresh expiry (embedded store, driven clock)", () => {
   it("idle expiry: a token unused for REFRESH_IDLE_TTL is gone", async () => {
     const s = await setup("embedded", { REFRESH_IDLE_TTL: "60", REFRESH_TOKEN_TTL: "3600" });

@@ -7,6 +7,7 @@ import { recordAudit } from "../../audit";
 import { OAuthError } from "../../errors";
 import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
+import type { Rotation } from "../../tokens/refresh";
 import { signAccessToken } from "../../tokens/access";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
@@ -28,34 +29,38 @@ export function refreshTokenGrant(services: Services, entitlements: SubjectEntit
       }
       throw new OAuthError("invalid_grant", "the refresh token is invalid, expired or revoked");
     }
-    const granted = r.grant.scopes;
-    if (granted.length > 0 && requested.some((s) => !granted.includes(s)))
-      throw new OAuthError("invalid_scope", "a refresh cannot add scopes that were not granted");
-    const asked = requested.length > 0 ? requested : granted;
-    let current;
     try {
-      current = await entitlements(r.record.sub);
+      return await answer(r);
     } catch (err) {
-      // Nothing is issued; the client must be able to try again later with the same token.
+      // Nothing was issued (a scope the family never had, entitlements that could not be refreshed, …):
+      // the client must be able to use the same token again, even after the grace window.
       if (r.outcome === "rotated") await services.refresh.restore(presented, r.record, now);
       throw err;
     }
-    const { client } = caller;
-    // Entitlements are re-applied on every refresh: scopes lost upstream go, newly earned ones (within
-    // what was asked for) arrive. A client acting for itself has no entitlements to apply.
-    const scopes = effectiveScopes(asked, current.scopes ?? asked, client.scopes.length > 0 ? client.scopes : null);
-    const at = await signAccessToken(
-      deps.keys,
-      { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: r.issuedAt, jti: r.jti },
-      { sub: r.record.sub, clientId: r.record.clientId, scopes, roles: current.roles, sid: r.record.sid, aud: r.grant.aud },
-    );
-    return {
-      access_token: at.token,
-      token_type: "Bearer",
-      // Relative to the token's own iat, so a retry inside the grace window gets a byte-identical answer.
-      expires_in: at.exp - at.iat,
-      scope: at.scope,
-      refresh_token: r.token,
-    };
+
+    async function answer(r: Extract<Rotation, { ok: true }>) {
+      const granted = r.grant.scopes;
+      if (granted.length > 0 && requested.some((s) => !granted.includes(s)))
+        throw new OAuthError("invalid_scope", "a refresh cannot add scopes that were not granted");
+      const asked = requested.length > 0 ? requested : granted;
+      const current = await entitlements(r.record.sub);
+      const { client } = caller;
+      // Entitlements are re-applied on every refresh: scopes lost upstream go, newly earned ones (within
+      // what was asked for) arrive. A client acting for itself has no entitlements to apply.
+      const scopes = effectiveScopes(asked, current.scopes ?? asked, client.scopes.length > 0 ? client.scopes : null);
+      const at = await signAccessToken(
+        deps.keys,
+        { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: r.issuedAt, jti: r.jti },
+        { sub: r.record.sub, clientId: r.record.clientId, scopes, roles: current.roles, sid: r.record.sid, aud: r.grant.aud },
+      );
+      return {
+        access_token: at.token,
+        token_type: "Bearer" as const,
+        // Relative to the token's own iat, so a retry inside the grace window gets a byte-identical answer.
+        expires_in: at.exp - at.iat,
+        scope: at.scope,
+        refresh_token: r.token,
+      };
+    }
   };
 }
