@@ -27,14 +27,20 @@ export interface WorkerBundle {
   metafile: Metafile;
 }
 
+/** Another worker's source to bundle instead of `src/worker.ts` (resolved from the repo root). */
+export interface WorkerSource {
+  contents: string;
+  sourcefile: string;
+}
+
 /**
- * Bundle `src/worker.ts` to one ES module. `node:*` imports are left external (not an error) so a test can
+ * Bundle `src/worker.ts` (or `source`) to one ES module. `node:*` imports are left external (not an error) so a test can
  * see and name them instead of failing inside esbuild.
  * @example const { path, metafile } = await bundleWorker(join(dir, "worker.js"));
  */
-export async function bundleWorker(outfile: string): Promise<WorkerBundle> {
+export async function bundleWorker(outfile: string, source?: WorkerSource): Promise<WorkerBundle> {
   const result = await build({
-    entryPoints: [WORKER_ENTRY],
+    ...(source ? { stdin: { contents: source.contents, sourcefile: source.sourcefile, resolveDir: ROOT, loader: "ts" as const } } : { entryPoints: [WORKER_ENTRY] }),
     absWorkingDir: ROOT,
     outfile,
     bundle: true,
@@ -81,14 +87,14 @@ class CapturingLog extends Log {
 }
 
 /**
- * Bundle the worker and start it in workerd on a free loopback port with `bindings` as its vars.
+ * Bundle the worker (or `source`) and start it in workerd on a free loopback port with `bindings` as its vars.
  * @example const w = await startWorker({ DATABASE_URL: sqld.url, … }); await fetch(`${w.url}/healthz`);
  */
-export async function startWorker(bindings: Record<string, string>): Promise<TestWorker> {
+export async function startWorker(bindings: Record<string, string>, source?: WorkerSource): Promise<TestWorker> {
   const dir = mkdtempSync(join(tmpdir(), "authbridge-worker-"));
   const logs: string[] = [];
   try {
-    const bundle = await bundleWorker(join(dir, "worker.js"));
+    const bundle = await bundleWorker(join(dir, "worker.js"), source);
     const mf = new Miniflare({
       name: "authbridge",
       modules: true,

@@ -8,20 +8,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
-import { build, type Metafile } from "esbuild";
+import type { Metafile } from "esbuild";
 import type { JWK } from "jose";
-import { Log, LogLevel, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
 import { newId } from "../../src/lib/ids";
 import { signAccessToken } from "../../src/tokens/access";
 import { createTestApp, type TestApp } from "../support/app";
 import { postForm } from "../support/oauth";
-import { wranglerCompat } from "../support/workerd";
+import { bundleWorker, startWorker, type TestWorker } from "../support/workerd";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ISSUER = "http://localhost:8787";
 const AUD = "https://api.example.com";
 
@@ -40,56 +37,7 @@ export default {
   },
 };
 `;
-
-async function bundle(outfile: string): Promise<Metafile> {
-  const result = await build({
-    stdin: { contents: ENTRY, resolveDir: ROOT, sourcefile: "verify-worker.ts", loader: "ts" },
-    absWorkingDir: ROOT,
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["browser", "module", "main"],
-    // Left external (not an error) so the test can name them.
-    external: ["node:*"],
-    metafile: true,
-    logLevel: "silent",
-  });
-  return result.metafile;
-}
-
-class QuietLog extends Log {
-  constructor(readonly lines: string[]) {
-    super(LogLevel.WARN);
-  }
-  override log(message: string): void {
-    this.lines.push(message);
-  }
-}
-
-interface Worker {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startWorker(scriptPath: string, dir: string, bindings: Record<string, string>): Promise<Worker> {
-  const logs: string[] = [];
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath,
-    modulesRoot: dir,
-    ...wranglerCompat(),
-    bindings,
-    host: "127.0.0.1",
-    port: 0,
-    cf: false,
-    log: new QuietLog(logs),
-  });
-  const url = (await mf.ready).origin;
-  return { url, stop: () => mf.dispose() };
-}
+const SOURCE = { contents: ENTRY, sourcefile: "verify-worker.ts" };
 
 let t: TestApp;
 let creds: { id: string; secret: string };
@@ -99,7 +47,7 @@ let scriptPath: string;
 let metafile: Metafile;
 let server: http.Server | undefined;
 let serverUrl: string;
-const workers: Worker[] = [];
+const workers: TestWorker[] = [];
 
 async function token(scope: string): Promise<string> {
   const res = await postForm(t.app, "/token", { grant_type: "client_credentials", scope }, creds);
@@ -114,7 +62,7 @@ beforeAll(async () => {
   jwks = (await (await t.app.request("/.well-known/jwks.json")).json()) as { keys: JWK[] };
   dir = mkdtempSync(join(tmpdir(), "authbridge-verify-worker-"));
   scriptPath = join(dir, "worker.js");
-  metafile = await bundle(scriptPath);
+  metafile = (await bundleWorker(scriptPath, SOURCE)).metafile;
   await new Promise<void>((resolve) => {
     server = serve({ fetch: t.app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
       serverUrl = `http://127.0.0.1:${info.port}`;
@@ -146,10 +94,10 @@ describe("the example API bundle", () => {
 
 for (const mode of ["keys", "jwksUrl"] as const) {
   describe(`requireAuth in workerd (${mode})`, () => {
-    let w: Worker;
+    let w: TestWorker;
     beforeAll(async () => {
       const source: Record<string, string> = mode === "keys" ? { KEYS: JSON.stringify(jwks) } : { JWKS_URL: `${serverUrl}/.well-known/jwks.json` };
-      w = await startWorker(scriptPath, dir, { ISSUER, AUDIENCE: AUD, ...source });
+      w = await startWorker({ ISSUER, AUDIENCE: AUD, ...source }, SOURCE);
       workers.push(w);
     });
 
