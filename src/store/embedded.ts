@@ -81,6 +81,15 @@ function pathOf(url: string): string {
 type Row = { value: string; spent: string | null; newest?: number | bigint | null };
 
 /**
+ * The first row of a statement run to completion. Never `get()`: it steps once and leaves the statement
+ * open, and an open statement keeps its implicit transaction — a DELETE … RETURNING would not be committed
+ * (and is rolled back when the statement is reset), a SELECT would keep holding its read lock.
+ */
+function first<T>(rows: unknown[]): T | undefined {
+  return rows[0] as T | undefined;
+}
+
+/**
  * Create the libSQL-backed state store.
  * @example const store = createEmbeddedStore({ url: "file:./.data/authbridge.db" });
  */
@@ -97,7 +106,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
   function prepare() {
     // In WAL mode (set on the file at start) NORMAL sync is durable across process crashes and spares an
     // fsync per commit; the setting belongs to this connection.
-    const mode = (db.prepare("PRAGMA journal_mode").get() as { journal_mode?: string } | undefined)?.journal_mode;
+    const mode = first<{ journal_mode?: string }>(db.prepare("PRAGMA journal_mode").all())?.journal_mode;
     if (String(mode).toLowerCase() === "wal") db.exec("PRAGMA synchronous = NORMAL");
     const q = {
       get: db.prepare("SELECT value FROM state_entries WHERE key = ? AND expires_at > ?"),
@@ -124,7 +133,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
     const rotate = db.transaction((input: RotateInput): RotateOutcome => {
       const storeNow = clock();
       const now = input.now;
-      const row = q.readToken.get(input.key, storeNow) as Row | undefined;
+      const row = first<Row>(q.readToken.all(input.key, storeNow));
       if (!row) return { outcome: "unknown" };
       const record = JSON.parse(row.value) as RefreshRecord;
       if (record.exp * 1000 <= now) return { outcome: "unknown" };
@@ -188,11 +197,11 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
     },
 
     get(key) {
-      return call("get", () => (s().q.get.get(key, clock()) as { value: string } | undefined)?.value ?? null);
+      return call("get", () => first<{ value: string }>(s().q.get.all(key, clock()))?.value ?? null);
     },
 
     take(key) {
-      return call("take", () => (s().q.take.get(key, clock()) as { value: string } | undefined)?.value ?? null);
+      return call("take", () => first<{ value: string }>(s().q.take.all(key, clock()))?.value ?? null);
     },
 
     delete(key) {
@@ -209,7 +218,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
 
     getRefresh(key): Promise<StoredRefresh | null> {
       return call("getRefresh", () => {
-        const row = s().q.readToken.get(key, clock()) as Row | undefined;
+        const row = first<Row>(s().q.readToken.all(key, clock()));
         if (!row) return null;
         return { record: JSON.parse(row.value) as RefreshRecord, spentAt: row.spent === null ? null : Number(row.spent) };
       });
@@ -228,14 +237,14 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
     newestMark(refs: MarkRef[]) {
       if (refs.length === 0) return Promise.resolve(null);
       return call("newestMark", () => {
-        const newest = (s().newest(refs.length).get([...refs.map(markKey), clock()]) as { newest: number | bigint | null } | undefined)?.newest;
+        const newest = first<{ newest: number | bigint | null }>(s().newest(refs.length).all([...refs.map(markKey), clock()]))?.newest;
         return newest === null || newest === undefined ? null : Number(newest);
       });
     },
 
     ping() {
       return call("ping", () => {
-        s().q.ping.get();
+        s().q.ping.all();
       });
     },
   };
