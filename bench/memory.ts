@@ -131,7 +131,7 @@ function refreshService(store: StateStore) {
 
 /** What a batch of sessions left behind, for sampling. */
 interface Written {
-  /** First tokens of the families: spent after the rotation (a hash kept for reuse detection). */
+  /** First tokens of the families: spent after the rotation (a compact `S<time>:<record>` string kept for reuse detection). */
   spent: string[];
   /** Their successors: the live tokens. */
   live: string[];
@@ -274,9 +274,9 @@ async function measureRedis(ctx: SectionContext): Promise<Row[]> {
         goal,
         status: "INFO",
         detail:
-          `one spent token (hash, kept for reuse detection) + one live successor: used_memory +${num(family / 2 ** 20, 1)} MiB; ` +
+          `one spent token (compact string, kept for reuse detection) + one live successor: used_memory +${num(family / 2 ** 20, 1)} MiB; ` +
           `before its first rotation (one live token) ${num(issued / SESSIONS)} B; the rotation adds ${num((family - issued) / SESSIONS)} B, ` +
-          "and so does every later one (each spent hash lives until the family's absolute expiry)",
+          "and so does every later one (each spent token lives until the family's absolute expiry)",
       },
       {
         section: "memory",
@@ -371,9 +371,9 @@ export const memory: Section = {
     `Each of ${num(SESSIONS)} sessions (fresh account and session ids, spread over ${CLIENTS} client ids, scopes`,
     "`read write`, audience an `https://` issuer) is one family issued with `issue` (putRefresh) and rotated",
     "once with `rotate` (the rotate Lua script), so it holds what a session holds in steady state: the spent",
-    "token, kept as a hash until the family's absolute expiry for reuse detection, and one live successor.",
-    "Later rotations replace nothing more: each adds one more spent hash, so long-lived families that rotate",
-    "often cost more than this one-rotation figure (one spent-hash size per extra rotation, until expiry).",
+    "token, kept as one compact string until the family's absolute expiry for reuse detection, and one live successor.",
+    "Later rotations replace nothing more: each adds one more spent token, so long-lived families that rotate",
+    "often cost more than this one-rotation figure (one spent-token size per extra rotation, until expiry).",
     "",
     "Revocation marks are an assumption, not a measurement of traffic: per 10 live sessions, one `jti` mark",
     "(a revoked access token, TTL access lifetime + 60 s), one `session` mark (an ended session, TTL 30 days +",

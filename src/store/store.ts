@@ -28,8 +28,8 @@ export interface MarkRef {
 /**
  * The stored form of one refresh token. The store reads only these fields; the token service may keep
  * more in `data` (opaque to the store). The first token of a family is stored with `putRefresh`; later
- * ones are written by `rotateRefresh` (read them with `getRefresh`, never `get`: the Upstash adapter keeps
- * spent tokens as hashes).
+ * ones are written by `rotateRefresh` (read them with `getRefresh`: what the adapters store is their own
+ * business, e.g. a spent marker in front of the record).
  */
 export interface RefreshRecord {
   /** Family id: every token descending from one authorization shares it. */

@@ -3,7 +3,6 @@
  * the atomic ones run Lua by `evalsha`, falling back to `eval` once when Redis answers NOSCRIPT.
  */
 import { Redis, errors } from "@upstash/redis";
-import { GET_REFRESH_LUA, GET_REFRESH_SHA1 } from "./scripts/get-refresh";
 import { NEWEST_MARK_LUA, NEWEST_MARK_SHA1 } from "./scripts/newest-mark";
 import { REVOKE_LUA, REVOKE_SHA1 } from "./scripts/revoke";
 import { ROTATE_LUA, ROTATE_SHA1 } from "./scripts/rotate";
@@ -40,7 +39,6 @@ interface LuaScript {
 const ROTATE: LuaScript = { source: ROTATE_LUA, sha1: ROTATE_SHA1 };
 const REVOKE: LuaScript = { source: REVOKE_LUA, sha1: REVOKE_SHA1 };
 const NEWEST: LuaScript = { source: NEWEST_MARK_LUA, sha1: NEWEST_MARK_SHA1 };
-const GET_REFRESH: LuaScript = { source: GET_REFRESH_LUA, sha1: GET_REFRESH_SHA1 };
 
 /**
  * Redis error replies start with an upper-case code (`ERR`, `WRONGTYPE`, …): those are our bugs and surface
@@ -80,6 +78,14 @@ function parseRotate(reply: unknown): RotateOutcome {
     default:
       throw new Error(`rotate script returned an unknown outcome: ${outcome}`);
   }
+}
+
+/** A stored token: the record JSON while live, `S<epoch ms>:<record JSON>` once spent (see the rotate script). */
+function parseStoredRefresh(stored: string | null): StoredRefresh | null {
+  if (stored === null) return null;
+  if (!stored.startsWith("S")) return { record: JSON.parse(stored) as RefreshRecord, spentAt: null };
+  const sep = stored.indexOf(":");
+  return { record: JSON.parse(stored.slice(sep + 1)) as RefreshRecord, spentAt: Number(stored.slice(1, sep)) };
 }
 
 /**
@@ -185,15 +191,7 @@ export function createUpstashStore(opts: UpstashStoreOptions): StateStore {
     },
 
     getRefresh(key): Promise<StoredRefresh | null> {
-      return call("getRefresh", async () => {
-        const reply = await runScript(GET_REFRESH, [k(key)], []);
-        if (!Array.isArray(reply) || typeof reply[0] !== "string") return null;
-        const spent = reply[1];
-        return {
-          record: JSON.parse(reply[0]) as RefreshRecord,
-          spentAt: spent === null || spent === undefined ? null : Number(spent),
-        };
-      });
+      return call("getRefresh", async () => parseStoredRefresh(await http(() => redis.get<string>(k(key)))));
     },
 
     rotateRefresh(input: RotateInput) {

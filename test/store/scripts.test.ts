@@ -1,7 +1,6 @@
 /** The Lua sources and their build-time SHA-1 constants must agree, or EVALSHA would always miss. */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { GET_REFRESH_LUA, GET_REFRESH_SHA1 } from "../../src/store/scripts/get-refresh";
 import { NEWEST_MARK_LUA, NEWEST_MARK_SHA1 } from "../../src/store/scripts/newest-mark";
 import { REVOKE_LUA, REVOKE_SHA1 } from "../../src/store/scripts/revoke";
 import { ROTATE_LUA, ROTATE_SHA1 } from "../../src/store/scripts/rotate";
@@ -13,7 +12,6 @@ describe("Lua script hashes", () => {
     ["rotate", ROTATE_LUA, ROTATE_SHA1],
     ["revoke", REVOKE_LUA, REVOKE_SHA1],
     ["newest-mark", NEWEST_MARK_LUA, NEWEST_MARK_SHA1],
-    ["get-refresh", GET_REFRESH_LUA, GET_REFRESH_SHA1],
   ])("%s: constant matches the source", (_name, source, hash) => {
     expect(hash).toMatch(/^[0-9a-f]{40}$/);
     expect(sha1(source)).toBe(hash);

@@ -75,23 +75,35 @@ describe("upstash adapter specifics", () => {
   });
 
   it("surfaces Redis command errors as ordinary errors", async () => {
-    const store = newStore();
-    // A rotated token is a hash: GET on it is a WRONGTYPE error (a caller bug), not unavailability.
-    const rec = { family: "f", clientId: "c", sub: "s", sid: "x", iat: 1, exp: 4_000_000_000, data: "{}" };
-    await store.putRefresh("rt", rec, 60);
-    const rotated = await store.rotateRefresh({
-      key: "rt",
-      clientId: "c",
-      successorKey: "rt2",
-      idleTtlSeconds: 60,
-      graceSeconds: 5,
-      now: Date.now(),
-    });
-    expect(rotated.outcome).toBe("rotated");
-    const err = await store.get("rt").catch((e: unknown) => e);
+    const prefix = `t:${randomUUID()}:`;
+    const store = createUpstashStore({ url: bridge.url, token: bridge.token, prefix });
+    // A hash where the store expects a string: GET on it is a WRONGTYPE error (a bug), not unavailability.
+    const resp = await RespClient.connect(redis.port);
+    try {
+      await resp.call("HSET", `${prefix}wrong`, "f", "v");
+    } finally {
+      resp.close();
+    }
+    const err = await store.get("wrong").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(StoreUnavailableError);
     expect(String(err)).toMatch(/WRONGTYPE/);
+  });
+
+  it("keeps a spent token as one compact string (no hash), still readable", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const store = createUpstashStore({ url: bridge.url, token: bridge.token, prefix });
+    const rec = { family: "f", clientId: "c", sub: "s", sid: "x", iat: 1, exp: 4_000_000_000, data: "{}" };
+    await store.putRefresh("rt", rec, 60);
+    const now = Date.now();
+    expect((await store.rotateRefresh({ key: "rt", clientId: "c", successorKey: "rt2", idleTtlSeconds: 60, graceSeconds: 5, now })).outcome).toBe("rotated");
+    const resp = await RespClient.connect(redis.port);
+    try {
+      expect(await resp.call("TYPE", `${prefix}rt`)).toMatchObject({ value: "string" });
+    } finally {
+      resp.close();
+    }
+    expect(await store.getRefresh("rt")).toEqual({ record: rec, spentAt: now });
   });
 
   it("rejects with StoreUnavailableError quickly while redis is down, and recovers", async () => {

@@ -3,20 +3,20 @@
  *
  * KEYS[1] presented token hash, KEYS[2] successor hash.
  * ARGV: 1 key prefix, 2 clientId, 3 now (epoch ms), 4 grace seconds, 5 successor idle TTL seconds.
- * A spent token is a hash: `rec` = record JSON (returned verbatim), `spent` = epoch ms of its use; the first
- * token of a family is a plain string holding the record JSON (written by `putRefresh`). The successor is
- * the presented record with `iat` = now, as a plain string.
+ * A token is a string: the record JSON while live (written by `putRefresh`, or here for a successor: the
+ * presented record with `iat` = now), `S<epoch ms of use>:<record JSON>` once spent — one compact string
+ * rather than a hash, which Redis would store in its large encoding for values this long.
  * Mark keys are derived from the record, so they cannot be declared in KEYS (fine on a single-shard Upstash db).
  * Returns {outcome, recordJson[, successorJson | spentAt]}.
  */
 export const ROTATE_LUA = `
-local kind = redis.call('TYPE', KEYS[1]).ok
-local raw, spentRaw
-if kind == 'hash' then
-  local fields = redis.call('HMGET', KEYS[1], 'rec', 'spent')
-  raw, spentRaw = fields[1], fields[2]
-elseif kind == 'string' then
-  raw = redis.call('GET', KEYS[1])
+local stored = redis.call('GET', KEYS[1])
+if not stored then return {'unknown'} end
+local raw, spentRaw = stored, nil
+if string.sub(stored, 1, 1) == 'S' then
+  local sep = string.find(stored, ':', 2, true)
+  spentRaw = string.sub(stored, 2, sep - 1)
+  raw = string.sub(stored, sep + 1)
 end
 if not raw then return {'unknown'} end
 local rec = cjson.decode(raw)
@@ -46,9 +46,7 @@ if spentRaw then
   return {'reuse', raw}
 end
 if ARGV[2] ~= rec.clientId then return {'wrong_client', raw} end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'rec', raw, 'spent', nowArg)
-redis.call('EXPIRE', KEYS[1], keepFor)
+redis.call('SET', KEYS[1], 'S' .. nowArg .. ':' .. raw, 'EX', keepFor)
 rec.iat = math.floor(now / 1000)
 local successor = cjson.encode(rec)
 redis.call('SET', KEYS[2], successor, 'EX', math.max(1, math.min(tonumber(ARGV[5]), keepFor)))
@@ -56,4 +54,4 @@ return {'rotated', raw, successor}
 `;
 
 /** SHA-1 of {@link ROTATE_LUA} (checked by test/store/scripts.test.ts). */
-export const ROTATE_SHA1 = "6db9264cdee152872906a392e4a4edba22f775e9";
+export const ROTATE_SHA1 = "4dcaf38ed0fee9d0dd549a8d64edb6b7bc4e27bc";
