@@ -242,7 +242,7 @@ async function measureRedis(ctx: SectionContext): Promise<Row[]> {
 
     const rtKey = async (t: string) => PREFIX + (await refreshKey(t));
     const live = await keyStats(admin, await Promise.all(w.live.map(rtKey)), (k) => ["STRLEN", k]);
-    const spent = await keyStats(admin, await Promise.all(w.spent.map(rtKey)), (k) => ["HSTRLEN", k, "rec"]);
+    const spent = await keyStats(admin, await Promise.all(w.spent.map(rtKey)), (k) => ["STRLEN", k]);
     const markStats = await Promise.all(
       Object.keys(MARKS_PER_SESSION).map(async (kind) => ({
         kind,
