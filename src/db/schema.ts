@@ -3,7 +3,6 @@
  * JSON lists are text columns holding JSON arrays. Migrations in `migrations/` are generated from this
  * file with `npm run db:generate`.
  */
-import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** A local account: a person (`user`) or a bot/workload (`bot`). */
@@ -125,10 +124,3 @@ export const stateEntries = sqliteTable(
   },
   (t) => [index("state_entries_expires").on(t.expiresAt)],
 );
-
-/** Small key/value settings the server keeps for itself. */
-export const settings = sqliteTable("settings", {
-  key: text("key").primaryKey(),
-  value: text("value").notNull(),
-  updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
-});
