@@ -14,7 +14,9 @@ import {
   StoreUnavailableError,
   markKey,
   type MarkRef,
+  authorizedAtMs,
   type RefreshRecord,
+  type RestoreInput,
   type RevocationMark,
   type RotateInput,
   type RotateOutcome,
@@ -81,6 +83,13 @@ function pathOf(url: string): string {
 type Row = { value: string; spent: string | null; newest?: number | bigint | null };
 
 /**
+ * The `spent` column: NULL while live, the epoch ms of use once spent, `R<epoch ms>` once a retry inside
+ * the grace window was answered with the successor (the rotation can then never be undone).
+ */
+const SERVED = "R";
+const spentTime = (spent: string): number => Number(spent.startsWith(SERVED) ? spent.slice(1) : spent);
+
+/**
  * The first row of a statement run to completion. Never `get()`: it steps once and leaves the statement
  * open, and an open statement keeps its implicit transaction — a DELETE … RETURNING would not be committed
  * (and is rolled back when the statement is reset), a SELECT would keep holding its read lock.
@@ -117,6 +126,8 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
       purge: db.prepare("DELETE FROM state_entries WHERE expires_at <= ?"),
       readToken: db.prepare(READ_TOKEN),
       spend: db.prepare("UPDATE state_entries SET spent = ?, expires_at = ? WHERE key = ?"),
+      unspend: db.prepare("UPDATE state_entries SET spent = NULL, expires_at = ? WHERE key = ?"),
+      readEntry: db.prepare("SELECT value, spent, expires_at FROM state_entries WHERE key = ? AND expires_at > ?"),
       ping: db.prepare("SELECT 1"),
     };
     const newestByCount = new Map<number, ReturnType<typeof db.prepare>>();
@@ -137,11 +148,13 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
       if (!row) return { outcome: "unknown" };
       const record = JSON.parse(row.value) as RefreshRecord;
       if (record.exp * 1000 <= now) return { outcome: "unknown" };
-      if (row.newest !== null && row.newest !== undefined && Number(row.newest) >= record.iat * 1000) return { outcome: "revoked", record };
+      // Marks compare with when the grant was authorized, which rotation never moves.
+      if (row.newest !== null && row.newest !== undefined && Number(row.newest) >= authorizedAtMs(record)) return { outcome: "revoked", record };
       const keepFor = Math.max(1, record.exp - Math.floor(now / 1000));
       if (row.spent !== null) {
-        const spentAt = Number(row.spent);
+        const spentAt = spentTime(row.spent);
         if (input.graceSeconds > 0 && now - spentAt <= input.graceSeconds * 1000 && input.clientId === record.clientId) {
+          if (!row.spent.startsWith(SERVED)) q.spend.run(SERVED + row.spent, storeNow + keepFor * 1000, input.key);
           return { outcome: "retry", record, spentAt };
         }
         writeMark(markKey({ kind: "family", id: record.family }), now, keepFor, storeNow);
@@ -154,11 +167,23 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
       return { outcome: "rotated", record, successor };
     }).immediate;
 
+    // Compare-and-set: see StateStore.restoreRefresh.
+    const restore = db.transaction((input: RestoreInput): boolean => {
+      const storeNow = clock();
+      const presented = first<{ value: string; spent: string | null }>(q.readEntry.all(input.key, storeNow));
+      if (!presented || presented.spent !== String(Math.trunc(input.spentAt))) return false;
+      const successor = first<{ spent: string | null; expires_at: number }>(q.readEntry.all(input.successorKey, storeNow));
+      if (!successor || successor.spent !== null) return false;
+      q.unspend.run(successor.expires_at, input.key);
+      q.del.run(input.successorKey);
+      return true;
+    }).immediate;
+
     const revoke = db.transaction((marks: RevocationMark[], now: number) => {
       for (const m of marks) writeMark(markKey(m), m.at, m.ttlSeconds, now);
     }).immediate;
 
-    return { q, newest, rotate, revoke };
+    return { q, newest, rotate, restore, revoke };
   }
 
   /** One round trip: run `fn`, retry while another process holds the lock, map failures. */
@@ -220,12 +245,16 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
       return call("getRefresh", () => {
         const row = first<Row>(s().q.readToken.all(key, clock()));
         if (!row) return null;
-        return { record: JSON.parse(row.value) as RefreshRecord, spentAt: row.spent === null ? null : Number(row.spent) };
+        return { record: JSON.parse(row.value) as RefreshRecord, spentAt: row.spent === null ? null : spentTime(row.spent) };
       });
     },
 
     rotateRefresh(input) {
       return call("rotateRefresh", () => s().rotate(input));
+    },
+
+    restoreRefresh(input) {
+      return call("restoreRefresh", () => s().restore(input));
     },
 
     revoke(marks: RevocationMark[]) {

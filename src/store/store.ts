@@ -6,8 +6,11 @@
  * Keys are logical (`code:abc`, `rt:<hash>`); adapters add their own namespace prefix.
  */
 
-/** Kinds of revocation marks. A mark's value is the time (epoch ms) of revocation. */
-export type MarkKind = "jti" | "session" | "family" | "account";
+/**
+ * Kinds of revocation marks. A mark's value is the time (epoch ms) of revocation. `family` covers a grant
+ * (its refresh tokens and the access tokens issued from it), `client` the tokens of a disabled client.
+ */
+export type MarkKind = "jti" | "session" | "family" | "account" | "client";
 
 /** A revocation mark to write: everything of `kind`/`id` issued at or before `at` counts as revoked. */
 export interface RevocationMark {
@@ -42,6 +45,13 @@ export interface RefreshRecord {
   sid: string;
   /** When this token was issued, epoch seconds. */
   iat: number;
+  /**
+   * When the grant was authorized (the person's consent behind the code), epoch ms; never moves on
+   * rotation. Family, session and account marks are compared with it, so a family born from a code that
+   * predates a block, logout or session revoke is covered however often it rotates. Records written
+   * before this field existed fall back to `iat` (see {@link authorizedAtMs}).
+   */
+  authAt?: number;
   /** Absolute expiry of the family, epoch seconds. */
   exp: number;
   /** Opaque to the store (scope, resource, …), JSON-encoded by the caller. */
@@ -71,16 +81,30 @@ export interface RotateInput {
 export type RotateOutcome =
   /** The presented token was live; it is now spent and `successor` is stored. */
   | { outcome: "rotated"; record: RefreshRecord; successor: RefreshRecord }
-  /** Spent within the grace window by the same client: nothing changed; `spentAt` is when (epoch ms). */
+  /**
+   * Spent within the grace window by the same client: the caller answers with the same successor, and the
+   * store notes that it was handed out (so the rotation can no longer be undone); `spentAt` is when (epoch ms).
+   */
   | { outcome: "retry"; record: RefreshRecord; spentAt: number }
   /** Spent earlier (or by another client): the whole family was revoked by this call. */
   | { outcome: "reuse"; record: RefreshRecord }
-  /** The family, session or account carries a revocation mark covering the token. */
+  /** The family, session or account carries a revocation mark at or after the grant's authorization. */
   | { outcome: "revoked"; record: RefreshRecord }
   /** Live but bound to another client: refused, nothing changed. */
   | { outcome: "wrong_client"; record: RefreshRecord }
   /** No such token, or expired. */
   | { outcome: "unknown" };
+
+/**
+ * Input of {@link StateStore.restoreRefresh}: undo the rotation made at `spentAt` from `key` to
+ * `successorKey`, because the grant failed before anyone was given the successor.
+ */
+export interface RestoreInput {
+  key: string;
+  successorKey: string;
+  /** The `now` of the rotation being undone (epoch ms): the spent marker must still be exactly that one. */
+  spentAt: number;
+}
 
 /** A stored refresh token as read by {@link StateStore.getRefresh}. */
 export interface StoredRefresh {
@@ -105,6 +129,13 @@ export interface StateStore {
   getRefresh(key: string): Promise<StoredRefresh | null>;
   /** Rotate a refresh token in one atomic step; see {@link RotateOutcome}. */
   rotateRefresh(input: RotateInput): Promise<RotateOutcome>;
+  /**
+   * Atomically undo a rotation whose successor nobody received (compare-and-set): only while the presented
+   * token is still spent by exactly that rotation, no retry inside the grace window was answered with the
+   * successor, and the successor is live and unused. Then the presented token is live again and the
+   * successor is gone; otherwise nothing changes. True when restored.
+   */
+  restoreRefresh(input: RestoreInput): Promise<boolean>;
   /** Write revocation marks (one round trip). A later mark of the same kind/id replaces an earlier one. */
   revoke(marks: RevocationMark[]): Promise<void>;
   /**
@@ -116,6 +147,36 @@ export interface StateStore {
   ping(): Promise<void>;
   /** Round trips made so far (for benchmarks and the one-round-trip tests). */
   readonly roundTrips: number;
+}
+
+/** When a record's grant was authorized (epoch ms): what family, session and account marks compare with. */
+export function authorizedAtMs(record: RefreshRecord): number {
+  return record.authAt ?? record.iat * 1000;
+}
+
+/** What an access token carries that a mark can name (RFC 9068 claims, `gid` = its grant's family). */
+export interface MarkableAccessToken {
+  jti: string;
+  sub: string;
+  client_id: string;
+  sid?: string | undefined;
+  gid?: string | undefined;
+}
+
+/**
+ * Every mark that can revoke an access token: its own `jti`, its grant (a revoked refresh token or a
+ * detected reuse, RFC 7009 §2.1), its session, its account and its client. One definition for
+ * introspection, userinfo and `requireAuth({ revocation: "store" })`, so no path forgets one.
+ */
+export function accessTokenMarkRefs(t: MarkableAccessToken): MarkRef[] {
+  const refs: MarkRef[] = [
+    { kind: "jti", id: t.jti },
+    { kind: "account", id: t.sub },
+    { kind: "client", id: t.client_id },
+  ];
+  if (t.sid !== undefined) refs.push({ kind: "session", id: t.sid });
+  if (t.gid !== undefined) refs.push({ kind: "family", id: t.gid });
+  return refs;
 }
 
 /** Whether a token issued at `iatSeconds` is covered by a mark at `markMs`. */

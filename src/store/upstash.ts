@@ -4,6 +4,7 @@
  */
 import { Redis, errors } from "@upstash/redis";
 import { NEWEST_MARK_LUA, NEWEST_MARK_SHA1 } from "./scripts/newest-mark";
+import { RESTORE_LUA, RESTORE_SHA1 } from "./scripts/restore";
 import { REVOKE_LUA, REVOKE_SHA1 } from "./scripts/revoke";
 import { ROTATE_LUA, ROTATE_SHA1 } from "./scripts/rotate";
 import {
@@ -11,6 +12,7 @@ import {
   markKey,
   type MarkRef,
   type RefreshRecord,
+  type RestoreInput,
   type RevocationMark,
   type RotateInput,
   type RotateOutcome,
@@ -37,6 +39,7 @@ interface LuaScript {
 }
 
 const ROTATE: LuaScript = { source: ROTATE_LUA, sha1: ROTATE_SHA1 };
+const RESTORE: LuaScript = { source: RESTORE_LUA, sha1: RESTORE_SHA1 };
 const REVOKE: LuaScript = { source: REVOKE_LUA, sha1: REVOKE_SHA1 };
 const NEWEST: LuaScript = { source: NEWEST_MARK_LUA, sha1: NEWEST_MARK_SHA1 };
 
@@ -80,10 +83,13 @@ function parseRotate(reply: unknown): RotateOutcome {
   }
 }
 
-/** A stored token: the record JSON while live, `S<epoch ms>:<record JSON>` once spent (see the rotate script). */
+/**
+ * A stored token: the record JSON while live, `S<epoch ms>:<record JSON>` once spent, `R…` once a retry was
+ * answered (see the rotate script).
+ */
 function parseStoredRefresh(stored: string | null): StoredRefresh | null {
   if (stored === null) return null;
-  if (!stored.startsWith("S")) return { record: JSON.parse(stored) as RefreshRecord, spentAt: null };
+  if (!stored.startsWith("S") && !stored.startsWith("R")) return { record: JSON.parse(stored) as RefreshRecord, spentAt: null };
   const sep = stored.indexOf(":");
   return { record: JSON.parse(stored.slice(sep + 1)) as RefreshRecord, spentAt: Number(stored.slice(1, sep)) };
 }
@@ -205,6 +211,13 @@ export function createUpstashStore(opts: UpstashStoreOptions): StateStore {
       return call("rotateRefresh", async () =>
         parseRotate(await runScript(ROTATE, [k(input.key), k(input.successorKey)], args)),
       );
+    },
+
+    restoreRefresh(input: RestoreInput) {
+      return call("restoreRefresh", async () => {
+        const reply = await runScript(RESTORE, [k(input.key), k(input.successorKey)], [String(Math.trunc(input.spentAt))]);
+        return Number(reply) === 1;
+      });
     },
 
     revoke(marks: RevocationMark[]) {

@@ -15,6 +15,8 @@ export interface AccessGrant {
   roles: string[];
   /** Session id (user tokens only). */
   sid?: string | undefined;
+  /** The grant (refresh family) the token belongs to, so revoking the grant revokes it too. */
+  grantId?: string | undefined;
   aud: string;
 }
 
@@ -59,6 +61,7 @@ export async function signAccessToken(
     scope,
     roles: [...new Set(grant.roles)].sort(),
     ...(grant.sid ? { sid: grant.sid } : {}),
+    ...(grant.grantId ? { gid: grant.grantId } : {}),
   };
   const token = await signJwt({ alg: key.alg, kid: key.kid, typ: "at+jwt" }, claims, key.privateKey);
   return { token, jti, iat, exp, scope };

@@ -48,16 +48,21 @@ export async function refreshKey(token: string): Promise<string> {
 
 /** The refresh-token machinery over a state store. */
 export interface RefreshService {
-  /** Start a family: returns the first token (shown to the client once). */
-  issue(input: { clientId: string; sub: string; sid: string; grant: RefreshGrant; now: number }): Promise<{ token: string; record: RefreshRecord }>;
+  /**
+   * Start a family: returns the first token (shown to the client once). `authAt` is when the grant was
+   * authorized (epoch ms; default `now`): revocation marks from then on cover the family.
+   */
+  issue(input: { clientId: string; sub: string; sid: string; grant: RefreshGrant; authAt?: number; now: number }): Promise<{ token: string; record: RefreshRecord }>;
   /** Rotate a presented token for `clientId` in one store round trip. */
   rotate(presented: string, clientId: string, now: number): Promise<Rotation>;
   /**
-   * Undo a rotation whose answer could not be given (the grant failed after rotating, before the client
-   * saw the successor): the presented token is live again and the undelivered successor is removed, so
-   * a later retry is not mistaken for reuse. Off the hot path: only failures pay these round trips.
+   * Undo the rotation made at `rotatedAt` whose answer could not be given (the grant failed after
+   * rotating): the presented token is live again and the undelivered successor is removed, so a later
+   * request is not mistaken for reuse. One atomic compare-and-set in the store, refused once the successor
+   * was handed out (a retry inside the grace window) or used: an undo never resurrects a token whose
+   * successor someone holds. Off the hot path: only failures pay this round trip.
    */
-  restore(presented: string, record: RefreshRecord, now: number): Promise<void>;
+  restore(presented: string, rotatedAt: number): Promise<boolean>;
 }
 
 /**
@@ -71,7 +76,7 @@ export function createRefreshService(store: StateStore, secret: Uint8Array, poli
   }
 
   return {
-    async issue({ clientId, sub, sid, grant, now }) {
+    async issue({ clientId, sub, sid, grant, authAt, now }) {
       const token = TOKEN_PREFIX + randomToken(32);
       const iat = Math.floor(now / 1000);
       const record: RefreshRecord = {
@@ -80,6 +85,7 @@ export function createRefreshService(store: StateStore, secret: Uint8Array, poli
         sub,
         sid,
         iat,
+        authAt: authAt ?? now,
         exp: iat + policy.absoluteTtl,
         data: JSON.stringify(grant),
       };
@@ -105,12 +111,10 @@ export function createRefreshService(store: StateStore, secret: Uint8Array, poli
       };
     },
 
-    async restore(presented, record, now) {
-      const remaining = record.exp - Math.floor(now / 1000);
-      if (remaining <= 0) return;
+    async restore(presented, rotatedAt) {
       const successor = TOKEN_PREFIX + (await mac("successor", presented));
-      await store.putRefresh(await refreshKey(presented), record, Math.min(policy.idleTtl, remaining));
-      await store.delete(await refreshKey(successor));
+      const [key, successorKey] = await Promise.all([refreshKey(presented), refreshKey(successor)]);
+      return store.restoreRefresh({ key, successorKey, spentAt: rotatedAt });
     },
   };
 }

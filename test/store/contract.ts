@@ -17,6 +17,8 @@ export interface StoreContext {
   store: StateStore;
   /** Move the store's clock forward; when absent, expiry tests wait in real time. */
   advanceTime?: (ms: number) => void;
+  /** Inject network latency (random 0…ms per call) where the store has a network; reset by teardown. */
+  setLatency?: (ms: number) => void;
   teardown(): Promise<void>;
 }
 
@@ -239,6 +241,84 @@ export function defineStoreContract(name: string, setup: () => Promise<StoreCont
       for (const o of results) expect(["rotated", "wrong_client", "reuse", "revoked"]).toContain(o);
     });
 
+    it("marks compare with when the grant was authorized, however often it rotated since", async () => {
+      const now = Date.now();
+      const authAt = now - 5000;
+      const { key, record } = await seed({ authAt, iat: Math.floor(authAt / 1000) });
+      const first = rotation(key, record, { now: now - 3000 });
+      const r1 = await store.rotateRefresh(first);
+      expect(r1).toEqual({ outcome: "rotated", record, successor: successorOf(record, first.now) });
+      // A logout after the authorization but before the latest rotation still covers the family.
+      await store.revoke([{ kind: "session", id: record.sid, at: authAt + 1000, ttlSeconds: 60 }]);
+      const successor = successorOf(record, first.now);
+      expect(await store.rotateRefresh(rotation(first.successorKey, successor, { now }))).toEqual({ outcome: "revoked", record: successor });
+      // A mark older than the authorization does not.
+      const { key: k2, record: r2 } = await seed({ authAt, iat: Math.floor(authAt / 1000) });
+      await store.revoke([{ kind: "account", id: r2.sub, at: authAt - 1, ttlSeconds: 60 }]);
+      expect((await store.rotateRefresh(rotation(k2, r2, { now }))).outcome).toBe("rotated");
+    });
+
+    it("restoreRefresh undoes a rotation nobody received: the token is live again, the successor gone", async () => {
+      const { key, record } = await seed();
+      const input = rotation(key, record);
+      expect((await store.rotateRefresh(input)).outcome).toBe("rotated");
+      expect(await store.restoreRefresh({ key, successorKey: input.successorKey, spentAt: input.now })).toBe(true);
+      expect(await store.getRefresh(key)).toEqual({ record, spentAt: null });
+      expect(await store.getRefresh(input.successorKey)).toBeNull();
+      // Not a reuse: the same token rotates normally afterwards, even past the grace window.
+      const later = rotation(key, record, { now: input.now + (input.graceSeconds + 1) * 1000 });
+      expect((await store.rotateRefresh(later)).outcome).toBe("rotated");
+    });
+
+    it("restoreRefresh refuses once the successor was handed to a retry, was used, or for another rotation", async () => {
+      const retried = await seed();
+      const a = rotation(retried.key, retried.record);
+      expect((await store.rotateRefresh(a)).outcome).toBe("rotated");
+      expect((await store.rotateRefresh({ ...a, now: a.now + 1 })).outcome).toBe("retry");
+      expect(await store.restoreRefresh({ key: retried.key, successorKey: a.successorKey, spentAt: a.now })).toBe(false);
+      expect(await store.getRefresh(retried.key)).toEqual({ record: retried.record, spentAt: a.now });
+      expect((await store.getRefresh(a.successorKey))?.spentAt).toBeNull();
+
+      const used = await seed();
+      const b = rotation(used.key, used.record);
+      expect((await store.rotateRefresh(b)).outcome).toBe("rotated");
+      expect((await store.rotateRefresh(rotation(b.successorKey, used.record, { now: b.now + 1 }))).outcome).toBe("rotated");
+      expect(await store.restoreRefresh({ key: used.key, successorKey: b.successorKey, spentAt: b.now })).toBe(false);
+      expect((await store.getRefresh(used.key))?.spentAt).toBe(b.now);
+
+      const other = await seed();
+      const c = rotation(other.key, other.record);
+      expect((await store.rotateRefresh(c)).outcome).toBe("rotated");
+      expect(await store.restoreRefresh({ key: other.key, successorKey: c.successorKey, spentAt: c.now - 1 })).toBe(false);
+      expect(await store.restoreRefresh({ key: uid("rt"), successorKey: c.successorKey, spentAt: c.now })).toBe(false);
+    });
+
+    it("undos racing a retry never take away a successor that was handed out (latency injected)", async () => {
+      ctx.setLatency?.(15);
+      for (let round = 0; round < 8; round++) {
+        const { key, record } = await seed();
+        const successorKey = uid("rt"); // derived from the presented token in real use: the same for every caller
+        // Someone holding a copy of the token floods requests that fail after rotating (each undone).
+        const flood = async () => {
+          for (let i = 0; i < 6; i++) {
+            const now = Date.now();
+            const r = await store.rotateRefresh(rotation(key, record, { successorKey, now }));
+            if (r.outcome === "rotated") await store.restoreRefresh({ key, successorKey, spentAt: now });
+          }
+        };
+        // The rightful client's one refresh lands somewhere in between.
+        const victim = async () => {
+          await sleep(Math.random() * 40);
+          return store.rotateRefresh(rotation(key, record, { successorKey, now: Date.now() }));
+        };
+        const [, got] = await Promise.all([flood(), victim()]);
+        expect(["rotated", "retry"]).toContain(got.outcome);
+        // Whatever the interleaving: the successor the victim was given is live, the presented token spent.
+        expect((await store.getRefresh(successorKey))?.spentAt).toBeNull();
+        expect((await store.getRefresh(key))?.spentAt).not.toBeNull();
+      }
+    });
+
     it("newestMark: max of several refs, null when none, never lowered", async () => {
       const a = { kind: "jti" as const, id: uid("j") };
       const b = { kind: "session" as const, id: uid("s") };
@@ -277,6 +357,7 @@ export function defineStoreContract(name: string, setup: () => Promise<StoreCont
         () => store.delete(k),
         () => store.rotateRefresh(rotation(key, record)),
         () => store.rotateRefresh(rotation(key, record)),
+        () => store.restoreRefresh({ key, successorKey: uid("rt"), spentAt: 1 }),
         () => store.putRefresh(uid("rt"), record, 60),
         () => store.getRefresh(key),
         () => store.revoke([{ ...refs[0]!, at: 2, ttlSeconds: 5 }, { kind: "session", id: "s", at: 2, ttlSeconds: 5 }]),

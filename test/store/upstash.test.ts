@@ -32,7 +32,15 @@ const newStore = (timeoutMs?: number) =>
     ...(timeoutMs ? { timeoutMs } : {}),
   });
 
-defineStoreContract("upstash", async () => ({ store: newStore(), teardown: async () => {} }));
+defineStoreContract("upstash", async () => ({
+  store: newStore(),
+  setLatency: (ms) => {
+    bridge.latencyMs = ms;
+  },
+  teardown: async () => {
+    bridge.latencyMs = 0;
+  },
+}));
 
 // The same contract through the Node transport the server uses on Node (the library's own fetch above).
 defineStoreContract("upstash over the Node transport", async () => ({

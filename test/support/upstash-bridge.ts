@@ -19,6 +19,11 @@ export interface UpstashBridge {
   stop(): Promise<void>;
   /** HTTP requests received so far (a round-trip counter). */
   readonly commands: number;
+  /**
+   * Injected latency: each request waits a random 0…latencyMs before it reaches Redis (0: none), so
+   * concurrent calls interleave as they would over a real network.
+   */
+  latencyMs: number;
 }
 
 type Json = string | number | null | Json[] | { [k: string]: Json };
@@ -77,6 +82,7 @@ export async function startUpstashBridge(opts: { redisPort: number; token: strin
   let conn: RespClient | undefined;
   let commands = 0;
   let syncToken = 0;
+  let latencyMs = 0;
 
   async function connection(): Promise<RespClient> {
     if (conn?.alive) return conn;
@@ -178,6 +184,7 @@ export async function startUpstashBridge(opts: { redisPort: number; token: strin
       }
       const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
       const path = (req.url ?? "/").split("?")[0] ?? "/";
+      if (latencyMs > 0) await new Promise((r) => setTimeout(r, Math.random() * latencyMs));
       try {
         const { status, json } = await handle(path, body, base64);
         send(status, json);
@@ -196,6 +203,12 @@ export async function startUpstashBridge(opts: { redisPort: number; token: strin
     token: opts.token,
     get commands() {
       return commands;
+    },
+    get latencyMs() {
+      return latencyMs;
+    },
+    set latencyMs(ms: number) {
+      latencyMs = ms;
     },
     async stop() {
       conn?.close();

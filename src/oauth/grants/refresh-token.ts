@@ -33,8 +33,9 @@ export function refreshTokenGrant(services: Services, entitlements: SubjectEntit
       return await answer(r);
     } catch (err) {
       // Nothing was issued (a scope the family never had, entitlements that could not be refreshed, …):
-      // the client must be able to use the same token again, even after the grace window.
-      if (r.outcome === "rotated") await services.refresh.restore(presented, r.record, now);
+      // the client may use the same token again, even after the grace window — unless someone was handed
+      // the successor meanwhile (a retry), which the store's compare-and-set refuses to undo.
+      if (r.outcome === "rotated") await services.refresh.restore(presented, now);
       throw err;
     }
 
@@ -51,7 +52,7 @@ export function refreshTokenGrant(services: Services, entitlements: SubjectEntit
       const at = await signAccessToken(
         deps.keys,
         { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: r.issuedAt, jti: r.jti },
-        { sub: r.record.sub, clientId: r.record.clientId, scopes, roles: current.roles, sid: r.record.sid, aud: r.grant.aud },
+        { sub: r.record.sub, clientId: r.record.clientId, scopes, roles: current.roles, sid: r.record.sid, grantId: r.record.family, aud: r.grant.aud },
       );
       return {
         access_token: at.token,

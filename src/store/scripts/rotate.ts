@@ -5,15 +5,19 @@
  * ARGV: 1 key prefix, 2 clientId, 3 now (epoch ms), 4 grace seconds, 5 successor idle TTL seconds.
  * A token is a string: the record JSON while live (written by `putRefresh`, or here for a successor: the
  * presented record with `iat` = now), `S<epoch ms of use>:<record JSON>` once spent — one compact string
- * rather than a hash, which Redis would store in its large encoding for values this long.
- * Mark keys are derived from the record, so they cannot be declared in KEYS (fine on a single-shard Upstash db).
+ * rather than a hash, which Redis would store in its large encoding for values this long — and
+ * `R<epoch ms of use>:<record JSON>` once a retry inside the grace window was answered with the successor
+ * (from then on the rotation can never be undone: see restore.ts).
+ * Marks are compared with the grant's authorization time (`authAt`, epoch ms; `iat` for older records),
+ * which rotation never moves. Mark keys are derived from the record, so they cannot be declared in KEYS
+ * (fine on a single-shard Upstash db).
  * Returns {outcome, recordJson[, successorJson | spentAt]}.
  */
 export const ROTATE_LUA = `
 local stored = redis.call('GET', KEYS[1])
 if not stored then return {'unknown'} end
-local raw, spentRaw = stored, nil
-if string.sub(stored, 1, 1) == 'S' then
+local raw, spentRaw, tag = stored, nil, string.sub(stored, 1, 1)
+if tag == 'S' or tag == 'R' then
   local sep = string.find(stored, ':', 2, true)
   spentRaw = string.sub(stored, 2, sep - 1)
   raw = string.sub(stored, sep + 1)
@@ -30,11 +34,13 @@ for _, key in ipairs({familyKey, prefix .. 'rev:session:' .. rec.sid, prefix .. 
   local v = tonumber(redis.call('GET', key))
   if v ~= nil and (newest == nil or v > newest) then newest = v end
 end
-if newest ~= nil and newest >= rec.iat * 1000 then return {'revoked', raw} end
+local authAt = rec.authAt or rec.iat * 1000
+if newest ~= nil and newest >= authAt then return {'revoked', raw} end
 local keepFor = math.max(1, rec.exp - math.floor(now / 1000))
 if spentRaw then
   local grace = tonumber(ARGV[4])
   if grace > 0 and now - tonumber(spentRaw) <= grace * 1000 and ARGV[2] == rec.clientId then
+    if tag == 'S' then redis.call('SET', KEYS[1], 'R' .. string.sub(stored, 2), 'EX', keepFor) end
     return {'retry', raw, spentRaw}
   end
   local cur = tonumber(redis.call('GET', familyKey))
@@ -54,4 +60,4 @@ return {'rotated', raw, successor}
 `;
 
 /** SHA-1 of {@link ROTATE_LUA} (checked by test/store/scripts.test.ts). */
-export const ROTATE_SHA1 = "4dcaf38ed0fee9d0dd549a8d64edb6b7bc4e27bc";
+export const ROTATE_SHA1 = "5b873a55705c80c1cc16f5e91ee90c906f802f2a";
