@@ -48,6 +48,21 @@ export class OAuthError extends Error {
   readonly basicChallenge: boolean;
 }
 
+/**
+ * A failed client authentication: answered exactly like any `invalid_client` (nothing tells an unknown
+ * client from a wrong secret), but it tells the rate limiter which existing client was named, so failures
+ * are counted per client and address, and per address alone for ids that name no client.
+ */
+export class ClientAuthError extends OAuthError {
+  constructor(
+    /** The id of the existing client the caller named; undefined when it names no client. */
+    readonly knownClientId: string | undefined,
+    opts: { basicChallenge: boolean; description?: string },
+  ) {
+    super("invalid_client", opts.description ?? "client authentication failed", { basicChallenge: opts.basicChallenge });
+  }
+}
+
 /** A non-OAuth JSON error answered as RFC 9457 problem+json. */
 export class ProblemError extends Error {
   override readonly name = "ProblemError";

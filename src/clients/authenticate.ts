@@ -4,7 +4,7 @@
  * answer never tells an unknown client from a wrong secret or a disabled client.
  */
 import type { Database } from "../db/client";
-import { OAuthError } from "../errors";
+import { ClientAuthError, OAuthError } from "../errors";
 import { findClient, type Client } from "./registry";
 import { hashClientSecret, verifyClientSecret } from "./secret-hash";
 
@@ -26,7 +26,7 @@ function formDecode(s: string): string {
 }
 
 function parseBasic(header: string): { id: string; secret: string } {
-  const fail = () => new OAuthError("invalid_client", "malformed Basic credentials", { basicChallenge: true });
+  const fail = () => new ClientAuthError(undefined, { basicChallenge: true, description: "malformed Basic credentials" });
   let decoded: string;
   try {
     decoded = atob(header.slice(6).trim());
@@ -69,14 +69,15 @@ export async function authenticateClient(
     id = form.client_id;
     method = "none";
   }
-  const failed = () => new OAuthError("invalid_client", "client authentication failed", { basicChallenge: basic });
+  // The limiter keys failures by the existing client named (and the address); the answer stays the same.
+  const failed = (known?: Client) => new ClientAuthError(known?.id, { basicChallenge: basic });
   if (!id) throw failed();
   const client = await findClient(db, id);
   if (method === "none") {
-    if (!client || !client.isPublic || client.disabledAt !== null) throw failed();
+    if (!client || !client.isPublic || client.disabledAt !== null) throw failed(client);
     return { client, method };
   }
   const ok = await verifyClientSecret(secret ?? "", client?.secretHash ?? (await DUMMY_HASH));
-  if (!client || !ok || client.isPublic || client.disabledAt !== null) throw failed();
+  if (!client || !ok || client.isPublic || client.disabledAt !== null) throw failed(client);
   return { client, method };
 }

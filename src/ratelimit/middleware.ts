@@ -1,20 +1,28 @@
 /**
- * Rate limits at the token, introspection and provider-callback endpoints.
+ * Rate limits at the client-authenticating endpoints, the provider callbacks and `/authorize`.
  *
- * - Volume (`/token`, `/introspect`): counted in this process per client (or address). Free of network
+ * Keys come from the caller's address or from what was authenticated — never from an unauthenticated
+ * claim such as the client id in a Basic header (a flood naming a victim's client must not lock its right
+ * secret out from elsewhere, and a junk id per request must not get a fresh bucket):
+ *
+ * - Volume (`/token`, `/introspect`, `/revoke`): per address, counted in this process. Free of network
  *   calls, so the one-store-round-trip refresh stays one round trip; on Workers it is per isolate.
- * - Failed client authentication (`/token`, `/introspect`) and provider callbacks: counted in the shared
- *   limiter (Upstash through @upstash/ratelimit), so guessing is limited across every instance. A key
- *   found over its limit is remembered here until its window resets and refused without asking again.
+ * - Failed client authentication (same endpoints): per existing client AND address, or per address alone
+ *   when the id names no client; counted in the shared limiter (Upstash through @upstash/ratelimit), so
+ *   guessing is limited across every instance. A key found over its limit is remembered here until its
+ *   window resets and refused before the handler runs, so the right secret cannot be told from a wrong one.
+ * - Provider callbacks and `/authorize`: per address, in the shared limiter.
  *
  * Over a limit → 429 with `Retry-After`, in the endpoint's own error format.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppDeps } from "../deps";
+import { ClientAuthError } from "../errors";
 import { errorPage } from "../ui/error-page";
 import type { LimitRule, RateLimiter } from "./limiter";
 
-function clientIdOf(c: Context): string | undefined {
+/** The client id of a Basic header: only a hint for refusing early, never a key on its own. */
+function basicClientId(c: Context): string | undefined {
   const auth = c.req.header("authorization");
   if (auth && /^basic /i.test(auth)) {
     try {
@@ -27,7 +35,10 @@ function clientIdOf(c: Context): string | undefined {
   return undefined;
 }
 
-const keyOf = (deps: AppDeps, c: Context) => clientIdOf(c) ?? `ip:${deps.clientIp(c)}`;
+const addressKey = (ip: string) => `ip:${ip}`;
+const clientKey = (clientId: string, ip: string) => `client:${clientId}|ip:${ip}`;
+// Body-authenticated callers (client_secret_post) name their client in a body we do not read here.
+const bodyKey = (ip: string) => `body|ip:${ip}`;
 
 function tooMany(c: Context, deps: AppDeps, reset: number, html: boolean): Response | Promise<Response> {
   const retryAfter = String(Math.max(1, Math.ceil((reset - deps.now()) / 1000)));
@@ -41,39 +52,71 @@ function tooMany(c: Context, deps: AppDeps, reset: number, html: boolean): Respo
 }
 
 /**
- * Limit every request under `rule` with `limiter` (before the handler runs).
+ * Count this request against `rule` for the caller's address; a 429 page when over it, else undefined.
+ * For handlers that limit only some of their requests (those that write state).
+ * @example const limited = await limitAddress(c, deps, deps.rateLimiter, rule); if (limited) return limited;
+ */
+export async function limitAddress(c: Context, deps: AppDeps, limiter: RateLimiter, rule: LimitRule): Promise<Response | undefined> {
+  if (rule.limit <= 0) return undefined;
+  const { success, reset } = await limiter.check(rule, addressKey(deps.clientIp(c)));
+  return success ? undefined : tooMany(c, deps, reset, true);
+}
+
+/**
+ * Limit every request under `rule` with `limiter`, per caller address (before the handler runs).
  * @example app.use("/auth/:provider/callback", rateLimit(deps, deps.rateLimiter, rule, { html: true }));
  */
 export function rateLimit(deps: AppDeps, limiter: RateLimiter, rule: LimitRule, opts: { html?: boolean } = {}): MiddlewareHandler {
   return async (c, next) => {
     if (rule.limit <= 0) return next();
-    const { success, reset } = await limiter.check(rule, keyOf(deps, c));
+    const { success, reset } = await limiter.check(rule, addressKey(deps.clientIp(c)));
     if (success) return next();
     return tooMany(c, deps, reset, opts.html ?? false);
   };
 }
 
 /**
- * Count failed client authentications (401 answers) under `rule` in the shared limiter; a key over it is
- * refused for the rest of its window, here and — at its next failure — on every other instance.
+ * Count failed client authentications under `rule` in the shared limiter, keyed by the existing client
+ * named and the address (or the address alone for unknown ids). A key over its limit is refused for the
+ * rest of its window, here and — at its next failure — on every other instance.
  * @example app.use("/token", limitAuthFailures(deps, { name: "auth-failures", limit: 20, windowSeconds: 60 }));
  */
 export function limitAuthFailures(deps: AppDeps, rule: LimitRule): MiddlewareHandler {
   const blocked = new Map<string, number>();
+  const blockedUntil = (key: string): number | undefined => {
+    const until = blocked.get(key);
+    if (until === undefined) return undefined;
+    if (until > deps.now()) return until;
+    blocked.delete(key);
+    return undefined;
+  };
+  const block = (key: string, until: number) => {
+    if (blocked.size > 10_000) blocked.clear(); // bounded: worst case a blocked key is asked about again
+    blocked.set(key, until);
+  };
   return async (c, next) => {
     if (rule.limit <= 0) return next();
-    const key = keyOf(deps, c);
-    const until = blocked.get(key);
-    if (until !== undefined) {
-      if (until > deps.now()) return tooMany(c, deps, until, false);
-      blocked.delete(key);
-    }
+    const ip = deps.clientIp(c);
+    // Refused before the handler runs, so that a right guess past the limit looks like a wrong one. The
+    // address bucket needs no early refusal: an id that names no client never succeeds.
+    const claimed = basicClientId(c);
+    const early = claimed !== undefined ? blockedUntil(clientKey(claimed, ip)) : blockedUntil(bodyKey(ip));
+    if (early !== undefined) return tooMany(c, deps, early, false);
     await next();
-    if (c.res.status !== 401) return;
+    const err = c.error;
+    if (!(err instanceof ClientAuthError) && c.res.status !== 401) return;
+    const known = err instanceof ClientAuthError ? err.knownClientId : undefined;
+    const key = known !== undefined ? clientKey(known, ip) : addressKey(ip);
+    const local = blockedUntil(key);
+    if (local !== undefined) {
+      c.res = await tooMany(c, deps, local, false);
+      return;
+    }
     const { success, reset } = await deps.rateLimiter.check(rule, key);
     if (success) return;
-    if (blocked.size > 10_000) blocked.clear(); // bounded: worst case a blocked key is asked about again
-    blocked.set(key, reset);
+    block(key, reset);
+    // A client blocked at this address is also refused early when it authenticates in the body.
+    if (known !== undefined) block(bodyKey(ip), Math.max(reset, blocked.get(bodyKey(ip)) ?? 0));
     c.res = await tooMany(c, deps, reset, false);
   };
 }
