@@ -18,6 +18,8 @@ export interface Config {
   /** True when the issuer is on localhost (dev conveniences allowed). */
   issuerIsLocal: boolean;
   port: number;
+  /** Node listen address; undefined: every interface. */
+  host: string | undefined;
   databaseUrl: string;
   databaseAuthToken: string | undefined;
   upstash: { url: string; token: string } | undefined;
@@ -29,6 +31,8 @@ export interface Config {
   refreshTokenTtl: number;
   refreshIdleTtl: number;
   refreshReuseGrace: number;
+  /** Seconds a browser session may go unused before it is refused. */
+  sessionIdleTtl: number;
   entitlementsMaxAge: number;
   entitlementsGrace: number;
   devLogin: boolean;
@@ -86,6 +90,10 @@ const schema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(0).max(65535, "must be at most 65535"))
     .optional(),
+  HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:_-]+$/, "must be a host name or an IP address")
+    .optional(),
   DATABASE_URL: z
     .string()
     .refine((v) => /^(file:|libsql:\/\/|https?:\/\/)/i.test(v), "must start with file:, libsql://, http:// or https://")
@@ -106,6 +114,7 @@ const schema = z.object({
   REFRESH_TOKEN_TTL: seconds(2_592_000, 60),
   REFRESH_IDLE_TTL: seconds(604_800, 60),
   REFRESH_REUSE_GRACE: seconds(10, 0),
+  SESSION_IDLE_TTL: seconds(86_400, 60),
   ENTITLEMENTS_MAX_AGE: seconds(900, 0),
   ENTITLEMENTS_GRACE: seconds(3600, 0),
   AUTHBRIDGE_DEV_LOGIN: flag,
@@ -131,10 +140,17 @@ export function isLocalIssuer(issuer: string): boolean {
   return LOCAL_HOSTS.has(new URL(issuer).hostname);
 }
 
-/** The issuer a given environment will use (before validation), for entry points deciding on defaults. */
-export function issuerFrom(env: Record<string, string | undefined>): string {
-  return env.AUTHBRIDGE_ISSUER ?? "http://localhost:8787";
+/**
+ * The issuer a given environment will use (before validation), for entry points deciding on defaults.
+ * Unset, it is localhost on the port the Node server listens on (Workers have no PORT).
+ */
+export function issuerFrom(env: Record<string, string | undefined>, runtime: Runtime = "node"): string {
+  if (env.AUTHBRIDGE_ISSUER) return env.AUTHBRIDGE_ISSUER;
+  const port = runtime === "node" && env.PORT ? env.PORT : "8787";
+  return `http://localhost:${port}`;
 }
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1"]);
 
 function pair(name: string, id: string | undefined, secret: string | undefined, problems: string[]) {
   if (!id && !secret) return undefined;
@@ -161,7 +177,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
   }
   const e = parsed.data;
   const defaultsInUse: string[] = [];
-  const issuer = (e.AUTHBRIDGE_ISSUER ?? "http://localhost:8787").replace(/\/+$/, "");
+  const issuer = issuerFrom({ AUTHBRIDGE_ISSUER: e.AUTHBRIDGE_ISSUER, PORT: e.PORT === undefined ? undefined : String(e.PORT) }, runtime).replace(/\/+$/, "");
   const issuerIsLocal = isLocalIssuer(issuer);
   if (!issuerIsLocal && !issuer.startsWith("https://")) problems.push("AUTHBRIDGE_ISSUER: must be https:// unless on localhost");
 
@@ -190,6 +206,11 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
   const secret = e.AUTHBRIDGE_SECRET ? decodeSecret(e.AUTHBRIDGE_SECRET) : undefined;
   if (!secret) problems.push("AUTHBRIDGE_SECRET: required (only a Node server on a localhost issuer generates one)");
   if (e.AUTHBRIDGE_DEV_LOGIN && !issuerIsLocal) problems.push("AUTHBRIDGE_DEV_LOGIN: refused when the issuer is not localhost");
+  // Anyone who can reach the dev login can sign in as anyone: it never listens beyond this machine.
+  if (e.AUTHBRIDGE_DEV_LOGIN && e.HOST !== undefined && !LOOPBACK_HOSTS.has(e.HOST))
+    problems.push("HOST: must be a loopback address (127.0.0.1, ::1, localhost) while AUTHBRIDGE_DEV_LOGIN is on");
+  // Unset: loopback for local issuers and the dev login, every interface for a public issuer.
+  const host = e.HOST ?? (issuerIsLocal || e.AUTHBRIDGE_DEV_LOGIN ? "127.0.0.1" : undefined);
   if (e.REFRESH_IDLE_TTL > e.REFRESH_TOKEN_TTL) problems.push("REFRESH_IDLE_TTL: must not exceed REFRESH_TOKEN_TTL");
 
   const github = pair("GITHUB", e.GITHUB_CLIENT_ID, e.GITHUB_CLIENT_SECRET, problems);
@@ -209,6 +230,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     issuer,
     issuerIsLocal,
     port: e.PORT ?? 8787,
+    host,
     databaseUrl,
     databaseAuthToken: e.DATABASE_AUTH_TOKEN,
     upstash,
@@ -219,6 +241,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     refreshTokenTtl: e.REFRESH_TOKEN_TTL,
     refreshIdleTtl: e.REFRESH_IDLE_TTL,
     refreshReuseGrace: e.REFRESH_REUSE_GRACE,
+    sessionIdleTtl: e.SESSION_IDLE_TTL,
     entitlementsMaxAge: e.ENTITLEMENTS_MAX_AGE,
     entitlementsGrace: e.ENTITLEMENTS_GRACE,
     devLogin: e.AUTHBRIDGE_DEV_LOGIN,

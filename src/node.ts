@@ -1,5 +1,5 @@
 /**
- * Node entry (`npm start`): embedded defaults, migrations on start, then listen on PORT.
+ * Node entry (`npm start`): embedded defaults, migrations on start, then listen on HOST:PORT.
  * Invalid configuration exits non-zero before listening.
  */
 import { serve } from "@hono/node-server";
@@ -35,8 +35,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const app = createApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.port, ...(process.env.HOST ? { hostname: process.env.HOST } : {}) }, (info) => {
-    logger.info(`authbridge listening on port ${info.port} (issuer ${config.issuer})`);
+  // Loopback by default for local issuers and the dev login (see config): the LAN never reaches them.
+  const server = serve({ fetch: app.fetch, port: config.port, ...(config.host ? { hostname: config.host } : {}) }, (info) => {
+    logger.info(`authbridge listening on ${info.address} port ${info.port} (issuer ${config.issuer})`);
   });
   const stop = () => server.close(() => process.exit(0));
   process.on("SIGINT", stop);
