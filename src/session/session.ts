@@ -2,6 +2,10 @@
  * The bridge's own browser session: a signed, HttpOnly cookie naming a row of `sessions`. The same
  * session id is the `sid` of every token issued through it, so revoking the session (account page,
  * logout, account block) also revokes those tokens through one state-store mark.
+ *
+ * On an https issuer the cookie is `__Host-ab_session`: browsers accept it only when Secure, on Path=/ and
+ * without Domain, so a sibling subdomain or a plain-http page cannot plant or shadow it. A session unused for
+ * SESSION_IDLE_TTL seconds is refused; use is recorded at most once a minute (`last_seen_at`).
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
@@ -12,8 +16,16 @@ import type { AppDeps } from "../deps";
 import { newId } from "../lib/ids";
 import { cookieSigningKey } from "./cookie-key";
 
-/** Name of the session cookie. */
+/** Base name of the session cookie (see {@link sessionCookieName}). */
 export const SESSION_COOKIE = "ab_session";
+
+/** How often a session's `last_seen_at` is written, at most (ms): one write a minute, not one per request. */
+const LAST_SEEN_EVERY_MS = 60_000;
+
+/** The session cookie's name: `__Host-` prefixed on an https issuer. */
+export function sessionCookieName(config: Pick<AppDeps["config"], "issuer">): string {
+  return config.issuer.startsWith("https://") ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
 
 /** A live browser session. */
 export interface BrowserSession {
@@ -37,26 +49,38 @@ export async function startSession(c: Context, deps: AppDeps, accountId: string)
     createdAt: now,
     lastSeenAt: now,
   });
-  await setSignedCookie(c, SESSION_COOKIE, sid, (await cookieSigningKey(deps.config)) as BufferSource, {
+  await setSignedCookie(c, sessionCookieName(deps.config), sid, (await cookieSigningKey(deps.config)) as BufferSource, {
     ...cookieOptions(deps),
     maxAge: deps.config.refreshTokenTtl,
   });
   return { sid, accountId, createdAt: now };
 }
 
-/** The request's live session, or null (no cookie, bad signature, revoked, expired, blocked account). */
+/**
+ * The request's live session, or null (no cookie, bad signature, revoked, expired, idle too long, blocked
+ * account). Records the use when the last one is more than a minute old.
+ */
 export async function currentSession(c: Context, deps: AppDeps): Promise<BrowserSession | null> {
-  const sid = await getSignedCookie(c, (await cookieSigningKey(deps.config)) as BufferSource, SESSION_COOKIE);
+  const sid = await getSignedCookie(c, (await cookieSigningKey(deps.config)) as BufferSource, sessionCookieName(deps.config));
   if (!sid) return null;
   const rows = await deps.db
-    .select({ sid: sessions.id, accountId: sessions.accountId, createdAt: sessions.createdAt, blockedAt: accounts.blockedAt })
+    .select({ sid: sessions.id, accountId: sessions.accountId, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt, blockedAt: accounts.blockedAt })
     .from(sessions)
     .innerJoin(accounts, eq(accounts.id, sessions.accountId))
     .where(and(eq(sessions.id, sid), isNull(sessions.revokedAt)))
     .limit(1);
   const row = rows[0];
   if (!row || row.blockedAt !== null) return null;
-  if (row.createdAt + deps.config.refreshTokenTtl * 1000 <= deps.now()) return null;
+  const now = deps.now();
+  if (row.createdAt + deps.config.refreshTokenTtl * 1000 <= now) return null;
+  if (row.lastSeenAt + deps.config.sessionIdleTtl * 1000 <= now) return null;
+  if (now - row.lastSeenAt >= LAST_SEEN_EVERY_MS) {
+    // Guarded by the value read: of concurrent requests one writes, and time never moves backwards.
+    await deps.db
+      .update(sessions)
+      .set({ lastSeenAt: now })
+      .where(and(eq(sessions.id, row.sid), eq(sessions.lastSeenAt, row.lastSeenAt)));
+  }
   return { sid: row.sid, accountId: row.accountId, createdAt: row.createdAt };
 }
 
@@ -79,7 +103,7 @@ export async function revokeSession(deps: AppDeps, accountId: string, sid: strin
 
 /** Clear the session cookie on the response. */
 export function clearSessionCookie(c: Context, deps: AppDeps): void {
-  deleteCookie(c, SESSION_COOKIE, cookieOptions(deps));
+  deleteCookie(c, sessionCookieName(deps.config), cookieOptions(deps));
 }
 
 /** The account's sessions, newest first, for the account page. */
