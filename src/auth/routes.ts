@@ -8,6 +8,7 @@ import { Hono, type Context } from "hono";
 import type { AppDeps } from "../deps";
 import { DependencyUnavailableError } from "../errors";
 import { TimeoutError } from "../lib/timeout";
+import { MAX_FORM_BYTES, readBodyText } from "../oauth/form";
 import { errorPage } from "../ui/error-page";
 import { ProviderRejectedError, type ExternalIdentity, type Provider } from "../../providers/provider";
 import { clearFlowCookie, clearFlowCookieHeader, flowCookieName, newFlow, readFlowCookie, writeFlowCookie, type FlowIntent } from "./flow-cookie";
@@ -90,9 +91,13 @@ function equal(a: string, b: string): boolean {
 async function callbackParams(c: Context): Promise<URLSearchParams> {
   const params = new URL(c.req.url).searchParams;
   if (c.req.method !== "POST") return params;
-  const form = await c.req.parseBody().catch(() => ({}));
+  // A form_post answer is a small urlencoded form (OIDC Form Post Response Mode); read it bounded, and
+  // anything else (another type, too large, unreadable) as no parameters: the state check then refuses it.
+  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") return new URLSearchParams();
+  const text = await readBodyText(c, MAX_FORM_BYTES).catch(() => "");
   const out = new URLSearchParams();
-  for (const [k, v] of Object.entries(form)) if (typeof v === "string") out.set(k, v);
+  for (const [k, v] of new URLSearchParams(text)) out.set(k, v); // the last value wins, as before
   return out;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Reading OAuth request bodies: `application/x-www-form-urlencoded` only, bounded in size, every parameter
- * at most once (RFC 6749 §3.2). Anything else is `invalid_request`, never a 5xx.
+ * Reading OAuth request bodies: `application/x-www-form-urlencoded` only, bounded in size while it is read,
+ * every parameter at most once (RFC 6749 §3.2), `resource` excepted. Anything else is `invalid_request`,
+ * never a 5xx.
  */
 import type { Context } from "hono";
 import { OAuthError } from "../errors";
@@ -17,6 +18,45 @@ export interface OAuthForm {
   resources: string[];
 }
 
+/** A body over the limit (the caller answers it in its own format). */
+export class BodyTooLargeError extends Error {
+  override readonly name = "BodyTooLargeError";
+}
+
+/**
+ * The request body as UTF-8 text, reading at most `maxBytes` of it: one byte more and the stream is
+ * cancelled and {@link BodyTooLargeError} thrown. The app-wide body limit runs first; this keeps a handler
+ * bounded on its own (mounted elsewhere, or a future route outside that middleware).
+ * @example const text = await readBodyText(c, MAX_FORM_BYTES);
+ */
+export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
+  if (Number(c.req.header("content-length") ?? "0") > maxBytes) throw new BodyTooLargeError("request body too large");
+  const raw = c.req.raw;
+  // Already read by someone else through hono's cache: it is in memory anyway.
+  if (raw.bodyUsed) return c.req.text();
+  if (!raw.body) return "";
+  const reader = raw.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      reader.cancel().catch(() => undefined);
+      throw new BodyTooLargeError("request body too large");
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 /**
  * Parse the request's form body.
  * @example const { params } = await readForm(c);
@@ -25,29 +65,21 @@ export async function readForm(c: Context): Promise<OAuthForm> {
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/x-www-form-urlencoded")
     throw new OAuthError("invalid_request", "the body must be application/x-www-form-urlencoded");
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_FORM_BYTES) throw new OAuthError("invalid_request", "request body too large");
   let text: string;
   try {
-    text = await c.req.text();
-  } catch {
+    text = await readBodyText(c, MAX_FORM_BYTES);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) throw new OAuthError("invalid_request", "request body too large", { status: 413 });
     throw new OAuthError("invalid_request", "unreadable request body");
   }
-  if (text.length > MAX_FORM_BYTES) throw new OAuthError("invalid_request", "request body too large");
   const params: Record<string, string> = {};
   const resources: string[] = [];
-  let search: URLSearchParams;
-  try {
-    search = new URLSearchParams(text);
-  } catch {
-    throw new OAuthError("invalid_request", "malformed form body");
-  }
-  for (const [k, v] of search) {
-    if (k === "resource") {
+  for (const [k, v] of new URLSearchParams(text)) {
+    if (REPEATABLE.has(k)) {
       resources.push(v);
       continue;
     }
-    if (Object.hasOwn(params, k) && !REPEATABLE.has(k)) throw new OAuthError("invalid_request", `parameter ${k} given more than once`);
+    if (Object.hasOwn(params, k)) throw new OAuthError("invalid_request", `parameter ${k} given more than once`);
     if (v === "") continue; // RFC 6749 §3.1: empty parameters are treated as omitted
     params[k] = v;
   }
