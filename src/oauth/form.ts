@@ -1,6 +1,6 @@
 /**
  * Reading OAuth request bodies: `application/x-www-form-urlencoded` only, bounded in size while it is read,
- * every parameter at most once (RFC 6749 §3.2), `resource` excepted. Anything else is `invalid_request`,
+ * every parameter at most once (RFC 6749 §3.1), `resource` excepted. Anything else is `invalid_request`,
  * never a 5xx.
  */
 import type { Context } from "hono";
@@ -74,12 +74,15 @@ export async function readForm(c: Context): Promise<OAuthForm> {
   }
   const params: Record<string, string> = {};
   const resources: string[] = [];
+  const seen = new Set<string>();
   for (const [k, v] of new URLSearchParams(text)) {
     if (REPEATABLE.has(k)) {
       resources.push(v);
       continue;
     }
-    if (Object.hasOwn(params, k)) throw new OAuthError("invalid_request", `parameter ${k} given more than once`);
+    // Checked before empty values are dropped: `grant_type=&grant_type=x` repeats grant_type too.
+    if (seen.has(k)) throw new OAuthError("invalid_request", `parameter ${k} given more than once`);
+    seen.add(k);
     if (v === "") continue; // RFC 6749 §3.1: empty parameters are treated as omitted
     params[k] = v;
   }

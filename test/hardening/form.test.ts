@@ -30,6 +30,32 @@ function token(body: string): Promise<Response> {
   );
 }
 
+describe("repeated parameters at /token", () => {
+  it.each([
+    "grant_type=&grant_type=client_credentials",
+    "grant_type=client_credentials&grant_type=",
+    "grant_type=client_credentials&grant_type=client_credentials",
+    "grant_type=client_credentials&scope=&scope=invoices:read",
+    "grant_type=client_credentials&scope=invoices:read&scope=",
+    "grant_type=client_credentials&scope=&scope=",
+  ])("%s → invalid_request", async (body) => {
+    const res = await token(body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_request", error_description: expect.stringMatching(/more than once/) });
+  });
+
+  it("a single empty parameter is still treated as omitted", async () => {
+    const res = await token("grant_type=client_credentials&scope=");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ scope: "invoices:read" });
+  });
+
+  it("resource may repeat: the form is read, and the grant decides (one audience per token)", async () => {
+    const res = await token("grant_type=client_credentials&resource=https%3A%2F%2Freports.example.com&resource=https%3A%2F%2Fbilling.example.com");
+    expect(await res.json()).toMatchObject({ error: "invalid_target" });
+  });
+});
+
 describe("readForm on its own", () => {
   // A route that parses a form with no body limit in front of it.
   const bare = new Hono()
