@@ -75,6 +75,17 @@ export function rateLimit(deps: AppDeps, limiter: RateLimiter, rule: LimitRule, 
   };
 }
 
+// Keys known to be over a rule, shared by every endpoint of one app that counts under that rule: a client
+// locked out at /token is refused early at /introspect and /revoke too, not let through to a right guess.
+const blockedByApp = new WeakMap<AppDeps, Map<string, Map<string, number>>>();
+function blockedKeys(deps: AppDeps, ruleName: string): Map<string, number> {
+  let byRule = blockedByApp.get(deps);
+  if (!byRule) blockedByApp.set(deps, (byRule = new Map()));
+  let keys = byRule.get(ruleName);
+  if (!keys) byRule.set(ruleName, (keys = new Map()));
+  return keys;
+}
+
 /**
  * Count failed client authentications under `rule` in the shared limiter, keyed by the existing client
  * named and the address (or the address alone for unknown ids). A key over its limit is refused for the
@@ -82,7 +93,7 @@ export function rateLimit(deps: AppDeps, limiter: RateLimiter, rule: LimitRule, 
  * @example app.use("/token", limitAuthFailures(deps, { name: "auth-failures", limit: 20, windowSeconds: 60 }));
  */
 export function limitAuthFailures(deps: AppDeps, rule: LimitRule): MiddlewareHandler {
-  const blocked = new Map<string, number>();
+  const blocked = blockedKeys(deps, rule.name);
   const blockedUntil = (key: string): number | undefined => {
     const until = blocked.get(key);
     if (until === undefined) return undefined;

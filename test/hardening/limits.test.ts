@@ -76,6 +76,9 @@ for (const store of ["embedded", "upstash"] as const) {
       // whichever way it is sent.
       expect((await grant(t, victim, "10.3.0.66")).status).toBe(429);
       expect((await grant(t, victim, "10.3.0.66", "post")).status).toBe(429);
+      // Nor at the other endpoints that authenticate clients.
+      expect((await post(t, "/introspect", { token: "x" }, "10.3.0.66", victim)).status).toBe(429);
+      expect((await post(t, "/revoke", { token: "x" }, "10.3.0.66", victim, "post")).status).toBe(429);
       // The owner, elsewhere, is not locked out.
       expect((await grant(t, victim, "10.3.0.7")).status).toBe(200);
       expect((await grant(t, victim, "10.3.0.7", "post")).status).toBe(200);
