@@ -88,10 +88,17 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
-/** A bearer-token failure (RFC 6750): 401 with `WWW-Authenticate: Bearer error="invalid_token"`. */
+/**
+ * A bearer-token failure (RFC 6750 §3.1), answered like `authbridge/verify` answers it: `missing` (no
+ * credentials: 401, a challenge without an error code), `malformed` (not one Bearer token: 400
+ * `invalid_request`), `invalid` (401 `invalid_token`).
+ */
 export class BearerError extends Error {
   override readonly name = "BearerError";
-  constructor(readonly description: string) {
+  constructor(
+    readonly description: string,
+    readonly kind: "missing" | "malformed" | "invalid" = "invalid",
+  ) {
     super(description);
   }
 }

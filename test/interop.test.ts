@@ -66,6 +66,8 @@ function suite(store: "embedded" | "upstash") {
         name: "interop",
         scopes: ["invoices:read", "invoices:write"],
         grants: ["client_credentials"],
+        // Also a resource server for the default audience: it introspects other clients' tokens below.
+        introspectAudiences: [srv.t.deps.config.audience],
       });
       client = { client_id: created.client.id };
       secret = created.secret!;

@@ -1,8 +1,9 @@
 /** The admin CLI's commands, each a function from parsed arguments to a JSON-able result. */
 import { parseArgs } from "node:util";
-import { createClient, describeClient, disableClient, GRANT_TYPES, listClients, rotateClientSecret, type GrantType } from "../clients/registry";
+import { createClient, describeClient, GRANT_TYPES, listClients, rotateClientSecret, type GrantType } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { blockAccountEverywhere, unblockAccountEverywhere } from "./account-commands";
+import { disableClientEverywhere } from "./client-commands";
 
 /** What every command receives. */
 export interface CliContext {
@@ -48,6 +49,7 @@ export const commands: Record<string, Command> = {
         scopes: { type: "string" },
         "redirect-uri": { type: "string", multiple: true },
         audience: { type: "string", multiple: true },
+        introspect: { type: "string", multiple: true },
         public: { type: "boolean" },
         grant: { type: "string", multiple: true },
       },
@@ -60,6 +62,7 @@ export const commands: Record<string, Command> = {
       scopes: values.scopes ? values.scopes.split(/\s+/).filter(Boolean) : [],
       redirectUris: values["redirect-uri"] ?? [],
       audiences: values.audience ?? [],
+      introspectAudiences: values.introspect ?? [],
     });
     return { ...describeClient(client), ...(secret ? { client_secret: secret } : {}) };
   },
@@ -67,7 +70,7 @@ export const commands: Record<string, Command> = {
     parseArgs({ args, strict: true });
     return (await listClients(deps.db)).map(describeClient);
   },
-  "clients disable": async ({ deps, args }) => describeClient(await disableClient(deps.db, one(args, "client id"))),
+  "clients disable": async ({ deps, args }) => describeClient(await disableClientEverywhere(deps, one(args, "client id"))),
   "clients rotate-secret": async ({ deps, args }) => {
     const { client, secret } = await rotateClientSecret(deps.db, one(args, "client id"));
     return { client_id: client.id, client_secret: secret };

@@ -29,6 +29,8 @@ export interface Client {
   scopes: string[];
   redirectUris: string[];
   audiences: string[];
+  /** Audiences whose access tokens this client may introspect (a resource server); its own tokens always. */
+  introspectAudiences: string[];
   createdAt: number;
   disabledAt: number | null;
   /** Hash of the secret; null for public clients. Only client authentication reads it. */
@@ -54,6 +56,7 @@ export const CreateClientInput = z
     scopes: z.array(scopeToken).default([]),
     redirectUris: z.array(redirectUri).default([]),
     audiences: z.array(z.string().min(1)).default([]),
+    introspectAudiences: z.array(z.string().min(1)).default([]),
   })
   .transform((v) => ({
     ...v,
@@ -62,6 +65,8 @@ export const CreateClientInput = z
   .superRefine((v, ctx) => {
     if (v.isPublic && v.grants.some((g) => g === "client_credentials" || g.startsWith("urn:")))
       ctx.addIssue({ code: "custom", path: ["grants"], message: "public clients cannot use client_credentials or token exchange" });
+    if (v.isPublic && v.introspectAudiences.length > 0)
+      ctx.addIssue({ code: "custom", path: ["introspectAudiences"], message: "public clients cannot introspect" });
     if (v.grants.includes("authorization_code") && v.redirectUris.length === 0)
       ctx.addIssue({ code: "custom", path: ["redirectUris"], message: "authorization_code needs at least one redirect URI" });
   });
@@ -75,6 +80,7 @@ function toClient(row: typeof clients.$inferSelect): Client {
     scopes: JSON.parse(row.scopes) as string[],
     redirectUris: JSON.parse(row.redirectUris) as string[],
     audiences: JSON.parse(row.audiences) as string[],
+    introspectAudiences: JSON.parse(row.introspectAudiences) as string[],
     createdAt: row.createdAt,
     disabledAt: row.disabledAt,
     secretHash: row.secretHash,
@@ -91,6 +97,7 @@ export function describeClient(c: Client) {
     scopes: c.scopes,
     redirect_uris: c.redirectUris,
     audiences: c.audiences,
+    introspect_audiences: c.introspectAudiences,
     created_at: new Date(c.createdAt).toISOString(),
     disabled_at: c.disabledAt === null ? null : new Date(c.disabledAt).toISOString(),
   };
@@ -113,6 +120,7 @@ export async function createClient(db: Database, input: z.input<typeof CreateCli
     scopes: JSON.stringify(v.scopes),
     redirectUris: JSON.stringify(v.redirectUris),
     audiences: JSON.stringify(v.audiences),
+    introspectAudiences: JSON.stringify(v.introspectAudiences),
     createdAt: now,
     disabledAt: null,
   };

@@ -55,6 +55,8 @@ export const clients = sqliteTable("clients", {
   scopes: text("scopes").notNull().default("[]"),
   redirectUris: text("redirect_uris").notNull().default("[]"),
   audiences: text("audiences").notNull().default("[]"),
+  /** Audiences whose access tokens this client (a resource server) may introspect, JSON array. */
+  introspectAudiences: text("introspect_audiences").notNull().default("[]"),
   createdAt: integer("created_at").notNull(),
   disabledAt: integer("disabled_at"),
 });
@@ -117,7 +119,7 @@ export const stateEntries = sqliteTable(
   {
     key: text("key").primaryKey(),
     value: text("value").notNull(),
-    /** Refresh tokens: JSON `{at, payload}` once spent. */
+    /** Refresh tokens: the epoch ms of use once spent (`R<ms>` once a retry was answered with the successor). */
     spent: text("spent"),
     /** Epoch milliseconds. */
     expiresAt: integer("expires_at").notNull(),

@@ -9,6 +9,10 @@ import { BearerError, DependencyUnavailableError, OAuthError, ProblemError } fro
 import type { Logger } from "../lib/log";
 import { StoreUnavailableError } from "../store/store";
 import { TimeoutError } from "../lib/timeout";
+import { invalidToken, malformedRequest, missingToken } from "../verify/challenge";
+
+/** Realm of our own bearer-protected endpoints (`/userinfo`). */
+const BEARER_REALM = "authbridge";
 
 /** Paths whose errors use the OAuth JSON shape. */
 const OAUTH_PATHS = new Set(["/token", "/revoke", "/introspect"]);
@@ -47,12 +51,10 @@ export function errorHandler(logger: Logger) {
       return oauthJson(c, err.status, err.code, err.description, headers);
     }
     if (err instanceof BearerError) {
-      const challenge = `Bearer realm="authbridge", error="invalid_token", error_description="${err.description.replace(/["\\]/g, "")}"`;
-      return c.body(JSON.stringify({ type: "about:blank", title: "Unauthorized", status: 401, detail: err.description }), 401, {
-        "Content-Type": "application/problem+json",
-        "WWW-Authenticate": challenge,
-        "Cache-Control": "no-store",
-      });
+      // The same RFC 6750 answers as the verify middleware gives, built by the same code.
+      if (err.kind === "missing") return missingToken(BEARER_REALM);
+      if (err.kind === "malformed") return malformedRequest(BEARER_REALM, err.description);
+      return invalidToken(BEARER_REALM, err.description);
     }
     if (err instanceof ProblemError) return problem(c, err.status, err.title, err.detail, err.extra);
     const down = unavailableDependency(err);

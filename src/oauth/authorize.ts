@@ -27,6 +27,7 @@ const REQUEST_TTL = 600;
 const PendingRequest = z.object({
   clientId: z.string(),
   redirectUri: z.string(),
+  redirectUriSent: z.boolean(),
   codeChallenge: z.string(),
   state: z.string().optional(),
   scopes: z.array(z.string()),
@@ -46,6 +47,7 @@ async function finish(c: Context, deps: AppDeps, req: PendingRequest, session: {
   const code = await issueCode(deps, {
     clientId: req.clientId,
     redirectUri: req.redirectUri,
+    redirectUriSent: req.redirectUriSent,
     codeChallenge: req.codeChallenge,
     accountId: session.accountId,
     sid: session.sid,
@@ -84,8 +86,10 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
     if (!redirectUri || !client.redirectUris.includes(redirectUri))
       return errorPage(c, { status: 400, title: "Invalid redirect", message: "The redirect address does not match the application's registration." });
 
-    const state = q.state?.[0];
+    // A repeated state is refused without echoing either value (which one the client meant is unknown).
+    const state = q.state && q.state.length > 1 ? undefined : q.state?.[0];
     const fail = (error: string, description: string) => redirectWith(c, issuer, redirectUri, { error, error_description: description, state });
+    if (q.state && q.state.length > 1) return fail("invalid_request", "parameter state given more than once");
     let scopes: string[];
     let aud: string;
     try {
@@ -96,7 +100,7 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
       if (one("code_challenge_method") !== "S256" || !isValidChallenge(challenge)) return fail("invalid_request", "code_challenge_method must be S256 with a 43-character challenge");
       scopes = parseScope(one("scope"));
       aud = chooseAudience(client, q.resource ?? [], deps.config.audience);
-      const pending: PendingRequest = { clientId: client.id, redirectUri, codeChallenge: challenge, state, scopes, aud };
+      const pending: PendingRequest = { clientId: client.id, redirectUri, redirectUriSent: redirectParam !== undefined, codeChallenge: challenge, state, scopes, aud };
       const session = one("prompt") === "login" ? null : await currentSession(c, deps);
       if (session) return finish(c, deps, pending, session);
 

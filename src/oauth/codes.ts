@@ -16,11 +16,21 @@ const REDEEMED_TTL = 600;
 export const CodeGrant = z.object({
   clientId: z.string(),
   redirectUri: z.string(),
+  /**
+   * Whether the authorization request named `redirect_uri` (it may be left out when the client has one):
+   * the token request must then repeat it (RFC 6749 §4.1.3), and may leave it out otherwise.
+   */
+  redirectUriSent: z.boolean().default(true),
   codeChallenge: z.string(),
   accountId: z.string(),
   sid: z.string(),
   scopes: z.array(z.string()),
   aud: z.string(),
+  /**
+   * When the person authorized the request (epoch ms): marks written from then on — a block, a logout, a
+   * session revoke — void the code, and the family it starts keeps this time for good.
+   */
+  authAt: z.number(),
   /** Expiry, epoch ms (the store's TTL says the same; kept to restore a code with its remaining life). */
   exp: z.number(),
 });
@@ -38,11 +48,25 @@ export interface Redeemed {
 const codeKey = async (code: string) => `code:${await sha256(code)}`;
 const redeemedKey = async (code: string) => `code-used:${await sha256(code)}`;
 
-/** Mint a code for `grant`. */
-export async function issueCode(deps: AppDeps, grant: Omit<CodeGrant, "exp">): Promise<string> {
+/** Mint a code for `grant`, authorized now. */
+export async function issueCode(deps: AppDeps, grant: Omit<z.input<typeof CodeGrant>, "exp" | "authAt">): Promise<string> {
   const code = `ac_${randomToken(32)}`;
-  await deps.store.put(await codeKey(code), JSON.stringify({ ...grant, exp: deps.now() + CODE_TTL * 1000 }), CODE_TTL);
+  const now = deps.now();
+  const stored: CodeGrant = { redirectUriSent: true, ...grant, authAt: now, exp: now + CODE_TTL * 1000 };
+  await deps.store.put(await codeKey(code), JSON.stringify(stored), CODE_TTL);
   return code;
+}
+
+/**
+ * Whether the session or account behind a code was revoked (logout, session revoke, block) at or after the
+ * moment the code was authorized: such a code must issue nothing.
+ */
+export async function codeRevoked(deps: AppDeps, grant: CodeGrant): Promise<boolean> {
+  const mark = await deps.store.newestMark([
+    { kind: "session", id: grant.sid },
+    { kind: "account", id: grant.accountId },
+  ]);
+  return mark !== null && mark >= grant.authAt;
 }
 
 /** Put a taken code back for the rest of its life (the grant failed before issuing anything). */

@@ -1,13 +1,17 @@
 /**
  * `POST /introspect` (RFC 7662) for confidential clients. Anything invalid, expired or revoked — by `jti`,
- * session, account block, family, or a disabled client — is `{ "active": false }` and nothing more.
+ * grant, session, account block, or a disabled client — is `{ "active": false }` and nothing more.
+ *
+ * Who may learn about a token (RFC 7662 §4: the endpoint must not become a token oracle): the client it
+ * was issued to, and — for access tokens — resource servers the operator allowed to introspect the
+ * token's audience (`clients create … --introspect AUDIENCE`). To anyone else every token is inactive.
  */
 import { Hono } from "hono";
 import { authenticateClient } from "../clients/authenticate";
-import { findClient } from "../clients/registry";
+import { findClient, type Client } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
-import { isCoveredByMark, type MarkRef } from "../store/store";
+import { accessTokenMarkRefs, authorizedAtMs, isCoveredByMark } from "../store/store";
 import { looksLikeRefreshToken, refreshKey, type RefreshGrant } from "../tokens/refresh";
 import { verifyOwnAccessToken } from "../tokens/verify-own";
 import { readForm } from "./form";
@@ -19,15 +23,17 @@ async function clientActive(deps: AppDeps, clientId: string): Promise<boolean> {
   return client !== undefined && client.disabledAt === null;
 }
 
-async function introspectAccess(deps: AppDeps, token: string, now: number) {
+/** The caller may see an access token: it is the token's client, or a resource server for its audience. */
+function mayIntrospect(caller: Client, clientId: string, aud: unknown): boolean {
+  if (caller.id === clientId) return true;
+  const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : [];
+  return audiences.some((a) => caller.introspectAudiences.includes(a));
+}
+
+async function introspectAccess(deps: AppDeps, token: string, caller: Client, now: number) {
   const claims = await verifyOwnAccessToken(deps.keys, deps.config.issuer, token, { now });
-  if (!claims) return INACTIVE;
-  const refs: MarkRef[] = [
-    { kind: "jti", id: claims.jti },
-    { kind: "account", id: claims.sub },
-    ...(claims.sid ? [{ kind: "session" as const, id: claims.sid }] : []),
-  ];
-  const [mark, clientOk] = await Promise.all([deps.store.newestMark(refs), clientActive(deps, claims.client_id)]);
+  if (!claims || !mayIntrospect(caller, claims.client_id, claims.aud)) return INACTIVE;
+  const [mark, clientOk] = await Promise.all([deps.store.newestMark(accessTokenMarkRefs(claims)), clientActive(deps, claims.client_id)]);
   if (isCoveredByMark(mark, claims.iat) || !clientOk) return INACTIVE;
   return {
     active: true,
@@ -42,6 +48,7 @@ async function introspectAccess(deps: AppDeps, token: string, now: number) {
     jti: claims.jti,
     roles: claims.roles,
     ...(claims.sid ? { sid: claims.sid } : {}),
+    ...(claims.gid ? { gid: claims.gid } : {}),
   };
 }
 
@@ -55,7 +62,7 @@ async function introspectRefresh(deps: AppDeps, token: string, callerId: string,
     { kind: "session", id: record.sid },
     { kind: "account", id: record.sub },
   ]);
-  if (isCoveredByMark(mark, record.iat) || record.exp * 1000 <= now) return INACTIVE;
+  if ((mark !== null && mark >= authorizedAtMs(record)) || record.exp * 1000 <= now) return INACTIVE;
   const grant = JSON.parse(record.data) as RefreshGrant;
   return { active: true, token_type: "refresh_token", client_id: record.clientId, sub: record.sub, scope: grant.scopes.join(" "), exp: record.exp, iat: record.iat };
 }
@@ -69,7 +76,7 @@ export function introspectRoutes(deps: AppDeps) {
     const token = form.params.token;
     if (!token) throw new OAuthError("invalid_request", "token is required");
     const now = deps.now();
-    const body = looksLikeRefreshToken(token) ? await introspectRefresh(deps, token, caller.client.id, now) : await introspectAccess(deps, token, now);
+    const body = looksLikeRefreshToken(token) ? await introspectRefresh(deps, token, caller.client.id, now) : await introspectAccess(deps, token, caller.client, now);
     return c.json(body, 200, { "Cache-Control": "no-store" });
   });
 }

@@ -1,7 +1,9 @@
 /**
- * `POST /revoke` (RFC 7009). The caller authenticates; a refresh token revokes its whole family, an access
- * token is marked revoked by `jti` until it expires. Tokens that are unknown, malformed or issued to another
- * client are answered 200 and left alone, as the RFC asks (nothing is revealed about them).
+ * `POST /revoke` (RFC 7009). The caller authenticates; a refresh token revokes its whole grant — the family
+ * and every access token issued from it (RFC 7009 §2.1) — an access token is marked revoked by `jti` until
+ * it expires. Tokens that are unknown, malformed or issued to another client are answered 200 and left
+ * alone, as the RFC asks (nothing is revealed about them). `token_type_hint` is only a hint: an unknown
+ * value is ignored (§2.1), and the token's own shape decides.
  */
 import { Hono } from "hono";
 import { recordAudit } from "../audit";
@@ -16,7 +18,9 @@ async function revokeRefresh(deps: AppDeps, token: string, clientId: string, now
   const stored = await deps.store.getRefresh(await refreshKey(token));
   if (!stored || stored.record.clientId !== clientId) return false;
   const { record } = stored;
-  await deps.store.revoke([{ kind: "family", id: record.family, at: now, ttlSeconds: Math.max(1, record.exp - Math.floor(now / 1000)) }]);
+  // The family mark also covers the grant's access tokens (their `gid`): keep it while any of them lives.
+  const ttlSeconds = Math.max(1, record.exp - Math.floor(now / 1000), deps.config.accessTokenTtl + 60);
+  await deps.store.revoke([{ kind: "family", id: record.family, at: now, ttlSeconds }]);
   await recordAudit(deps.db, { type: "token.revoked", actor: clientId, subject: record.sub, detail: { kind: "refresh_token", family: record.family } }, now);
   return true;
 }
@@ -38,11 +42,7 @@ export function revokeRoutes(deps: AppDeps) {
     const { client } = await authenticateClient(deps.db, c.req.header("authorization"), form.params);
     const token = form.params.token;
     if (!token) throw new OAuthError("invalid_request", "token is required");
-    const hint = form.params.token_type_hint;
-    if (hint !== undefined && hint !== "access_token" && hint !== "refresh_token")
-      throw new OAuthError("unsupported_token_type", "token_type_hint must be access_token or refresh_token");
     const now = deps.now();
-    // The hint only orders the attempts; the token's own shape decides in the end.
     if (looksLikeRefreshToken(token)) await revokeRefresh(deps, token, client.id, now);
     else await revokeAccess(deps, token, client.id, now);
     return c.body(null, 200, { "Cache-Control": "no-store" });

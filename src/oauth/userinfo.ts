@@ -7,25 +7,21 @@ import { listIdentities } from "../accounts/identities";
 import type { AppDeps } from "../deps";
 import { BearerError } from "../errors";
 import { ID_PREFIX } from "../lib/ids";
-import { isCoveredByMark, type MarkRef } from "../store/store";
+import { accessTokenMarkRefs, isCoveredByMark } from "../store/store";
 import { verifyOwnAccessToken } from "../tokens/verify-own";
+import { bearerToken } from "../verify/challenge";
 
 /** Routes: `/userinfo`. */
 export function userinfoRoutes(deps: AppDeps) {
   return new Hono().get("/userinfo", async (c) => {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
-    if (!match) throw new BearerError("a bearer access token is required");
+    const token = bearerToken(c.req.header("authorization"));
+    if (token === undefined) throw new BearerError("a bearer access token is required", "missing");
+    if (token === "") throw new BearerError("the Authorization header must be Bearer and one token", "malformed");
     const now = deps.now();
-    const claims = await verifyOwnAccessToken(deps.keys, deps.config.issuer, match[1]!, { now });
+    const claims = await verifyOwnAccessToken(deps.keys, deps.config.issuer, token, { now });
     if (!claims) throw new BearerError("the access token is invalid or expired");
     if (!claims.sub.startsWith(ID_PREFIX.account)) throw new BearerError("the token does not belong to an account");
-    const refs: MarkRef[] = [
-      { kind: "jti", id: claims.jti },
-      { kind: "account", id: claims.sub },
-      ...(claims.sid ? [{ kind: "session" as const, id: claims.sid }] : []),
-    ];
-    if (isCoveredByMark(await deps.store.newestMark(refs), claims.iat)) throw new BearerError("the access token was revoked");
+    if (isCoveredByMark(await deps.store.newestMark(accessTokenMarkRefs(claims)), claims.iat)) throw new BearerError("the access token was revoked");
     const identities = await listIdentities(deps.db, claims.sub);
     c.header("Cache-Control", "no-store");
     return c.json({

@@ -15,6 +15,8 @@ export interface AccessClaims extends JWTPayload {
   scope: string;
   roles: string[];
   sid?: string;
+  /** The grant (refresh family) the token was issued from. */
+  gid?: string;
 }
 
 function isAccessClaims(p: JWTPayload): p is AccessClaims {
@@ -25,7 +27,9 @@ function isAccessClaims(p: JWTPayload): p is AccessClaims {
     typeof p.exp === "number" &&
     typeof p.client_id === "string" &&
     typeof p.scope === "string" &&
-    Array.isArray(p.roles)
+    Array.isArray(p.roles) &&
+    (p.sid === undefined || typeof p.sid === "string") &&
+    (p.gid === undefined || typeof p.gid === "string")
   );
 }
 

@@ -13,6 +13,18 @@ export class VerifierUnavailable extends Error {
   override readonly name = "VerifierUnavailable";
 }
 
+/**
+ * RFC 6750 §2.1: `Bearer` (any case), spaces, one token. Parsed by hand (no regex over the whole header):
+ * the token's own syntax is checked by the verifier. Undefined: not the Bearer scheme at all; "": malformed.
+ * @example const token = bearerToken(c.req.header("authorization"));
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header.length < 6 || header.slice(0, 6).toLowerCase() !== "bearer") return undefined;
+  if (header.length > 6 && header.charCodeAt(6) !== 32) return undefined; // e.g. "Bearerx": another scheme
+  const token = header.slice(7).trim();
+  return token.includes(" ") ? "" : token;
+}
+
 /** Quoted-string value for an auth-param (RFC 9110 §11.2): backslash-escape `"` and `\`, drop controls. */
 function quoted(value: string): string {
   return `"${value.replace(/[\x00-\x1f\x7f]/g, "").replace(/["\\]/g, "\\$&")}"`;

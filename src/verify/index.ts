@@ -12,7 +12,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { TtlLru } from "./cache";
-import { insufficientScope, invalidToken, malformedRequest, missingToken, TokenRejected, unavailable, VerifierUnavailable } from "./challenge";
+import { bearerToken, insufficientScope, invalidToken, malformedRequest, missingToken, TokenRejected, unavailable, VerifierUnavailable } from "./challenge";
 import { resolveOptions, type RequireAuthOptions } from "./options";
 import { createRevocationCheck, type RevocationStats } from "./revocation";
 import { createTokenVerifier, type AuthInfo } from "./token";
@@ -39,17 +39,6 @@ export interface AuthStats extends RevocationStats {
 
 /** The middleware, with its counters. */
 export type AuthMiddleware = MiddlewareHandler<AuthEnv> & { stats(): AuthStats };
-
-/**
- * RFC 6750 §2.1: `Bearer` (any case), spaces, one token. Parsed by hand (no regex over the whole header):
- * the token's own syntax is checked by the verifier. Undefined: not the Bearer scheme at all; "": malformed.
- */
-function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined || header.length < 6 || header.slice(0, 6).toLowerCase() !== "bearer") return undefined;
-  if (header.length > 6 && header.charCodeAt(6) !== 32) return undefined; // e.g. "Bearerx": another scheme
-  const token = header.slice(7).trim();
-  return token.includes(" ") ? "" : token;
-}
 
 function respond(err: unknown, realm: string): Response {
   if (err instanceof VerifierUnavailable) return unavailable(err.message);

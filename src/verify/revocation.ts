@@ -1,12 +1,12 @@
 /**
  * Revocation checks run on every request, after the (possibly cached) signature check:
- * - `store`: one `newestMark` call on the issuer's state store covering the token's jti, session and
- *   account — one round trip, exact, no staleness.
+ * - `store`: one `newestMark` call on the issuer's state store covering the token's jti, grant, session,
+ *   account and client — one round trip, exact, no staleness.
  * - `introspect`: the issuer's RFC 7662 endpoint, its answer reused per `jti` for at most `cacheMs` and
  *   never past the token's `exp`; concurrent requests for one jti share one call.
  * A store or introspection failure is VerifierUnavailable (503): the token is neither accepted nor refused.
  */
-import { isCoveredByMark, type MarkRef } from "../store/store";
+import { accessTokenMarkRefs, isCoveredByMark } from "../store/store";
 import { TtlLru } from "./cache";
 import { VerifierUnavailable } from "./challenge";
 import type { ResolvedOptions } from "./options";
@@ -40,9 +40,7 @@ function basicAuth(id: string, secret: string): string {
 
 function storeCheck(store: Extract<ResolvedOptions["revocation"], { kind: "store" }>["store"], stats: RevocationStats): RevocationCheck {
   return async (auth) => {
-    const refs: MarkRef[] = [{ kind: "jti", id: auth.claims.jti }];
-    if (auth.sid !== undefined) refs.push({ kind: "session", id: auth.sid });
-    refs.push({ kind: "account", id: auth.sub });
+    const refs = accessTokenMarkRefs(auth.claims);
     stats.storeChecks++;
     let mark: number | null;
     try {

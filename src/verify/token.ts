@@ -24,6 +24,8 @@ export interface AccessTokenClaims extends JWTPayload {
   roles?: string[];
   /** Session id (user tokens only). */
   sid?: string;
+  /** The grant (refresh family) the token was issued from: revoking the grant revokes the token. */
+  gid?: string;
 }
 
 /** What `requireAuth` puts in `c.var.auth`. Frozen: the same object may serve later requests from the cache. */
@@ -117,6 +119,7 @@ function toAuthInfo(payload: JWTPayload, nowMs: number, toleranceSeconds: number
   if (p.scope !== undefined && typeof p.scope !== "string") throw new TokenRejected("invalid scope claim");
   if (p.roles !== undefined && !isStringArray(p.roles)) throw new TokenRejected("invalid roles claim");
   if (p.sid !== undefined && typeof p.sid !== "string") throw new TokenRejected("invalid sid claim");
+  if (p.gid !== undefined && typeof p.gid !== "string") throw new TokenRejected("invalid gid claim");
   freezeClaims(p);
   const claims = payload as AccessTokenClaims;
   const scopes = Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []);

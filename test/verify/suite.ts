@@ -455,7 +455,8 @@ describe("SECURITY: revocation in introspect mode (the server over real HTTP)", 
   let introspector: { id: string; secret: string };
   beforeAll(async () => {
     server = await serveApp(t.app.fetch);
-    const { client, secret } = await createClient(t.deps.db, { name: "reports-api", scopes: [] });
+    // A resource server: allowed to introspect the tokens of its audience.
+    const { client, secret } = await createClient(t.deps.db, { name: "reports-api", scopes: [], introspectAudiences: [AUD] });
     introspector = { id: client.id, secret: secret! };
   });
   afterAll(() => server?.close());

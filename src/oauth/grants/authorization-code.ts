@@ -1,13 +1,14 @@
 /**
- * The `authorization_code` grant: one take-once of the code, PKCE S256, the exact redirect_uri, the same
- * client; then an access token and the first refresh token of a new family. A replayed code revokes what
- * the first redemption issued.
+ * The `authorization_code` grant: one take-once of the code, PKCE S256, the exact redirect_uri (when the
+ * authorization request named one), the same client, and no revocation of the session or account since
+ * the code was authorized; then an access token and the first refresh token of a new family. A replayed
+ * code revokes what the first redemption issued.
  */
 import { OAuthError } from "../../errors";
 import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
 import { signAccessToken } from "../../tokens/access";
-import { rememberRedeemed, restoreCode, revokeReplayed, takeCode } from "../codes";
+import { codeRevoked, rememberRedeemed, restoreCode, revokeReplayed, takeCode } from "../codes";
 import { verifyPkce } from "../pkce";
 import type { GrantHandler } from "../token";
 import type { SubjectEntitlements } from "./refresh-token";
@@ -17,7 +18,6 @@ export function authorizationCodeGrant(services: Services, entitlements: Subject
   return async ({ deps, form, caller }) => {
     const { code, redirect_uri: redirectUri, code_verifier: verifier } = form.params;
     if (!code) throw new OAuthError("invalid_request", "code is required");
-    if (!redirectUri) throw new OAuthError("invalid_request", "redirect_uri is required");
     if (!verifier) throw new OAuthError("invalid_request", "code_verifier is required");
     const grant = await takeCode(deps, code);
     if (!grant) {
@@ -25,8 +25,11 @@ export function authorizationCodeGrant(services: Services, entitlements: Subject
       throw new OAuthError("invalid_grant", "the authorization code is invalid, expired or already used");
     }
     if (grant.clientId !== caller.client.id) throw new OAuthError("invalid_grant", "the code was issued to another client");
-    if (grant.redirectUri !== redirectUri) throw new OAuthError("invalid_grant", "redirect_uri does not match the authorization request");
+    if (redirectUri === undefined ? grant.redirectUriSent : redirectUri !== grant.redirectUri)
+      throw new OAuthError("invalid_grant", "redirect_uri does not match the authorization request");
     if (!(await verifyPkce(verifier, grant.codeChallenge))) throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge");
+    // A logout, session revoke or block after the person authorized voids the code (it stays spent).
+    if (await codeRevoked(deps, grant)) throw new OAuthError("invalid_grant", "the authorization was revoked");
 
     const now = deps.now();
     let current;
@@ -39,16 +42,17 @@ export function authorizationCodeGrant(services: Services, entitlements: Subject
     // Asked ∩ entitled ∩ what the client may get (an empty client list means no client restriction).
     const client = caller.client;
     const scopes = effectiveScopes(grant.scopes, current.scopes ?? grant.scopes, client.scopes.length > 0 ? client.scopes : null);
+    const withRefresh = caller.client.grants.includes("refresh_token");
+    const rt = withRefresh
+      ? // The family keeps what was asked for and when it was authorized; each refresh applies the
+        // entitlements of that moment.
+        await services.refresh.issue({ clientId: grant.clientId, sub: grant.accountId, sid: grant.sid, grant: { scopes: grant.scopes, aud: grant.aud }, authAt: grant.authAt, now })
+      : undefined;
     const at = await signAccessToken(
       deps.keys,
       { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: Math.floor(now / 1000) },
-      { sub: grant.accountId, clientId: grant.clientId, scopes, roles: current.roles, sid: grant.sid, aud: grant.aud },
+      { sub: grant.accountId, clientId: grant.clientId, scopes, roles: current.roles, sid: grant.sid, grantId: rt?.record.family, aud: grant.aud },
     );
-    const withRefresh = caller.client.grants.includes("refresh_token");
-    const rt = withRefresh
-      ? // The family keeps what was asked for; each refresh applies the entitlements of that moment.
-        await services.refresh.issue({ clientId: grant.clientId, sub: grant.accountId, sid: grant.sid, grant: { scopes: grant.scopes, aud: grant.aud }, now })
-      : undefined;
     await rememberRedeemed(deps, code, { family: rt?.record.family ?? "none", jti: at.jti, accessExp: at.exp, refreshExp: rt?.record.exp ?? at.exp });
     return {
       access_token: at.token,

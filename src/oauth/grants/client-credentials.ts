@@ -1,7 +1,9 @@
 /**
  * The `client_credentials` grant: a confidential client gets a token for itself. Scope is what it asked
- * for ∩ what it may have (all it may have when it asks for nothing); no refresh token; `sub` = client id.
+ * for ∩ what it may have (all it may have when it asks for nothing); asking only for scopes it may not
+ * have is `invalid_scope` (RFC 6749 §5.2), not an empty token. No refresh token; `sub` = client id.
  */
+import { OAuthError } from "../../errors";
 import { signAccessToken } from "../../tokens/access";
 import { chooseAudience } from "../audience";
 import { parseScope } from "../form";
@@ -12,6 +14,7 @@ export const clientCredentialsGrant: GrantHandler = async ({ deps, form, caller 
   const { client } = caller;
   const requested = parseScope(form.params.scope);
   const scopes = requested.length === 0 ? client.scopes : requested.filter((s) => client.scopes.includes(s));
+  if (requested.length > 0 && scopes.length === 0) throw new OAuthError("invalid_scope", "none of the requested scopes may be granted to this client");
   const aud = chooseAudience(client, form.resources, deps.config.audience);
   const at = await signAccessToken(
     deps.keys,

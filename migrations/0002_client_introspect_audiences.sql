@@ -1,0 +1,1 @@
+ALTER TABLE `clients` ADD `introspect_audiences` text DEFAULT '[]' NOT NULL;
