@@ -27,7 +27,17 @@ function makeApp(env: Record<string, string> = {}): { app: Hono; config: Config 
   const config = parseConfig({ ...baseEnv, ...env }, "node");
   const app = new Hono();
   const providers = buildProviders(config, { discordGuildsOfInterest: [GUILD] });
-  const deps = { config, logger, now: () => Date.now() + clock };
+  // The routes keep each flow's state until its single use (TTLs are not needed here).
+  const flows = new Map<string, string>();
+  const store = {
+    put: async (k: string, v: string) => void flows.set(k, v),
+    take: async (k: string) => {
+      const v = flows.get(k) ?? null;
+      flows.delete(k);
+      return v;
+    },
+  };
+  const deps = { config, logger, now: () => Date.now() + clock, store };
   app.route("/", authRoutes(deps, { providers, onIdentity: async (c, identity, flow) => c.json({ identity, flow }) }));
   return { app, config };
 }

@@ -4,12 +4,17 @@
  * per provider (`ab_flow_github`, …), HMAC-signed with a key derived for cookie signing, HttpOnly,
  * SameSite=Lax (sent on the provider's top-level redirect back, not on cross-site POSTs), Secure on an
  * https issuer, scoped to `/auth/{provider}/`, valid 10 minutes and cleared after any callback.
+ * On an https issuer the name carries the `__Secure-` prefix, so a plain-http page cannot set it
+ * (`__Host-` would need Path=/, and the cookie is deliberately scoped to its provider's path).
+ * The cookie alone does not make a flow single-use: the routes also record each flow's state in the
+ * state store at start and take it once at the callback.
  */
 import type { Context } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import { z } from "zod";
 import type { Config } from "../config";
-import { deriveKey, fromBase64Url, toBase64Url } from "../lib/secret";
+import { fromBase64Url, toBase64Url } from "../lib/secret";
+import { cookieSigningKey as signingKey } from "../session/cookie-key";
 import type { FlowSecrets } from "../../providers/provider";
 
 /** How long a started login may take, in seconds. */
@@ -39,9 +44,9 @@ const flowSchema = z.object({
 /** Result of reading the cookie; `reason` tells the page (and logs) what was wrong. */
 export type FlowRead = { ok: true; flow: Flow } | { ok: false; reason: "missing" | "tampered" | "malformed" | "expired" };
 
-/** Cookie name for one provider. */
-export function flowCookieName(provider: string): string {
-  return `ab_flow_${provider}`;
+/** Cookie name for one provider: `__Secure-` prefixed on an https issuer. */
+export function flowCookieName(config: Pick<Config, "issuer">, provider: string): string {
+  return `${config.issuer.startsWith("https://") ? "__Secure-" : ""}ab_flow_${provider}`;
 }
 
 function random(bytes = 32): string {
@@ -54,17 +59,6 @@ function random(bytes = 32): string {
  */
 export function newFlow(intent: FlowIntent, returnTo: string, now: number): Flow {
   return { state: random(), nonce: random(), codeVerifier: random(), intent, returnTo, expiresAt: now + FLOW_TTL_SECONDS * 1000 };
-}
-
-// HKDF per request would be cheap, but the key never changes for a given secret.
-const keys = new WeakMap<Uint8Array, Promise<Uint8Array>>();
-function signingKey(config: Config): Promise<Uint8Array> {
-  let k = keys.get(config.secret);
-  if (!k) {
-    k = deriveKey(config.secret, "cookie-signing");
-    keys.set(config.secret, k);
-  }
-  return k;
 }
 
 function cookieOptions(config: Config, provider: string) {
@@ -82,7 +76,7 @@ function cookieOptions(config: Config, provider: string) {
  */
 export async function writeFlowCookie(c: Context, config: Config, provider: string, flow: Flow): Promise<void> {
   const value = toBase64Url(new TextEncoder().encode(JSON.stringify(flow)));
-  await setSignedCookie(c, flowCookieName(provider), value, (await signingKey(config)) as BufferSource, {
+  await setSignedCookie(c, flowCookieName(config, provider), value, (await signingKey(config)) as BufferSource, {
     ...cookieOptions(config, provider),
     maxAge: FLOW_TTL_SECONDS,
   });
@@ -93,7 +87,7 @@ export async function writeFlowCookie(c: Context, config: Config, provider: stri
  * @example const read = await readFlowCookie(c, config, "github", Date.now());
  */
 export async function readFlowCookie(c: Context, config: Config, provider: string, now: number): Promise<FlowRead> {
-  const raw = await getSignedCookie(c, (await signingKey(config)) as BufferSource, flowCookieName(provider));
+  const raw = await getSignedCookie(c, (await signingKey(config)) as BufferSource, flowCookieName(config, provider));
   if (raw === undefined) return { ok: false, reason: "missing" };
   if (raw === false) return { ok: false, reason: "tampered" };
   const bytes = fromBase64Url(raw);
@@ -115,11 +109,11 @@ export async function readFlowCookie(c: Context, config: Config, provider: strin
  * @example clearFlowCookie(c, config, "github");
  */
 export function clearFlowCookie(c: Context, config: Config, provider: string): void {
-  deleteCookie(c, flowCookieName(provider), cookieOptions(config, provider));
+  deleteCookie(c, flowCookieName(config, provider), cookieOptions(config, provider));
 }
 
 /** The `Set-Cookie` value that clears the cookie, for responses built outside `c`. */
 export function clearFlowCookieHeader(config: Config, provider: string): string {
   const o = cookieOptions(config, provider);
-  return `${flowCookieName(provider)}=; Max-Age=0; Path=${o.path}; HttpOnly; SameSite=Lax${o.secure ? "; Secure" : ""}`;
+  return `${flowCookieName(config, provider)}=; Max-Age=0; Path=${o.path}; HttpOnly; SameSite=Lax${o.secure ? "; Secure" : ""}`;
 }

@@ -2,16 +2,19 @@
  * `/auth/{provider}/start` and `/auth/{provider}/callback`: the upstream half of a login, ending in an
  * ExternalIdentity handed to the caller's `onIdentity`. Order in the callback matters: the provider's
  * `?error=` is answered first (the middleware would redirect to the provider again: a loop), then the
- * signed flow cookie and `state` (login CSRF), then the provider, within a bounded time.
+ * signed flow cookie and `state` (login CSRF), then the single use of the flow, then the provider, within
+ * a bounded time. Each flow's state is recorded in the state store at start and taken once at the callback,
+ * so a copied flow cookie cannot be replayed within its lifetime.
  */
 import { Hono, type Context } from "hono";
 import type { AppDeps } from "../deps";
 import { DependencyUnavailableError } from "../errors";
 import { TimeoutError } from "../lib/timeout";
 import { MAX_FORM_BYTES, readBodyText } from "../oauth/form";
+import type { StateStore } from "../store/store";
 import { errorPage } from "../ui/error-page";
 import { ProviderRejectedError, type ExternalIdentity, type Provider } from "../../providers/provider";
-import { clearFlowCookie, clearFlowCookieHeader, flowCookieName, newFlow, readFlowCookie, writeFlowCookie, type FlowIntent } from "./flow-cookie";
+import { clearFlowCookie, clearFlowCookieHeader, FLOW_TTL_SECONDS, flowCookieName, newFlow, readFlowCookie, writeFlowCookie, type FlowIntent } from "./flow-cookie";
 
 /** What `onIdentity` learns about the flow besides the identity. */
 export interface FlowOutcome {
@@ -31,6 +34,9 @@ export interface AuthRoutesOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+
+/** State-store key of a started, not yet used flow. */
+const flowKey = (provider: string, state: string) => `flow:${provider}:${state}`;
 const MAX_RETURN_TO = 2048;
 
 /**
@@ -113,7 +119,7 @@ function withClearedCookie(res: Response, header: string, name: string): Respons
  * Mount the upstream login routes.
  * @example app.route("/", authRoutes(deps, { providers: buildProviders(deps.config), onIdentity }));
  */
-export function authRoutes(deps: Pick<AppDeps, "config" | "logger" | "now">, opts: AuthRoutesOptions): Hono {
+export function authRoutes(deps: Pick<AppDeps, "config" | "logger" | "now"> & { store: Pick<StateStore, "put" | "take"> }, opts: AuthRoutesOptions): Hono {
   const { config, logger } = deps;
   const app = new Hono();
   const notFound = (c: Context) =>
@@ -131,6 +137,7 @@ export function authRoutes(deps: Pick<AppDeps, "config" | "logger" | "now">, opt
       return errorPage(c, { status: 400, title: "Bad request", message: "return_to must be a path on this site." });
     }
     const flow = newFlow(intent, returnTo, deps.now());
+    await deps.store.put(flowKey(provider.id, flow.state), "1", FLOW_TTL_SECONDS);
     await writeFlowCookie(c, config, provider.id, flow);
     return provider.start(c, { state: flow.state, nonce: flow.nonce, codeVerifier: flow.codeVerifier });
   });
@@ -161,6 +168,11 @@ export function authRoutes(deps: Pick<AppDeps, "config" | "logger" | "now">, opt
       logger.warn("login flow refused", { provider: provider.id, reason: "state mismatch" });
       return errorPage(c, REFUSED_LOGIN);
     }
+    // Taken once: a replayed cookie (a copy, or a callback already answered) finds nothing.
+    if ((await deps.store.take(flowKey(provider.id, flow.state))) === null) {
+      logger.warn("login flow refused", { provider: provider.id, reason: "already used or unknown" });
+      return errorPage(c, REFUSED_LOGIN);
+    }
 
     let identity: ExternalIdentity;
     try {
@@ -186,7 +198,7 @@ export function authRoutes(deps: Pick<AppDeps, "config" | "logger" | "now">, opt
       return res;
     }
     const res = await opts.onIdentity(c, identity, { intent: flow.intent, returnTo: flow.returnTo });
-    return withClearedCookie(res, clearFlowCookieHeader(config, provider.id), flowCookieName(provider.id));
+    return withClearedCookie(res, clearFlowCookieHeader(config, provider.id), flowCookieName(config, provider.id));
   });
 
   return app;
