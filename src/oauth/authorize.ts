@@ -13,6 +13,7 @@ import { findClient } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
 import { randomToken } from "../lib/ids";
+import { limitAddress } from "../ratelimit/middleware";
 import { currentSession } from "../session/session";
 import { chooserPage } from "../ui/chooser";
 import { errorPage } from "../ui/error-page";
@@ -104,6 +105,9 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
       const session = one("prompt") === "login" ? null : await currentSession(c, deps);
       if (session) return finish(c, deps, pending, session);
 
+      // Each call from here on stores a pending request for an unauthenticated caller: limited per address.
+      const limited = await limitAddress(c, deps, deps.rateLimiter, { name: "authorize", limit: Math.ceil(deps.config.rateLimitPerMinute / 10), windowSeconds: 60 });
+      if (limited) return limited;
       const id = randomToken(24);
       await deps.store.put(`authz:${id}`, JSON.stringify(pending), REQUEST_TTL);
       const returnTo = `/authorize/resume?req=${id}`;
