@@ -8,6 +8,7 @@ import { subjectEntitlements } from "./accounts/subject-entitlements";
 import { onIdentity } from "./auth/on-identity";
 import { authRoutes } from "./auth/routes";
 import type { AppDeps } from "./deps";
+import { limitBodies } from "./http/body-limit";
 import { healthRoutes } from "./http/health";
 import { jwksRoutes } from "./http/jwks";
 import { errorHandler, notFound } from "./http/on-error";
@@ -34,6 +35,7 @@ const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"];
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  app.use("*", limitBodies()); // first: no middleware or route reads more than a form's worth of body
   const { rules } = deps.config;
   const providers = buildProviders(deps.config, { discordGuildsOfInterest: guildsMentioned(rules) });
   const services = createServices(deps);
@@ -57,7 +59,8 @@ export function createApp(deps: AppDeps): Hono {
     },
   ];
   const { rateLimitPerMinute: perMinute, authFailuresPerMinute } = deps.config;
-  for (const path of ["/token", "/introspect"]) {
+  // Every endpoint that authenticates a client: volume per address, failures per client and address.
+  for (const path of ["/token", "/introspect", "/revoke"]) {
     app.use(path, rateLimit(deps, deps.localLimiter, { name: path.slice(1), limit: perMinute, windowSeconds: 60 }));
     app.use(path, limitAuthFailures(deps, { name: "auth-failures", limit: authFailuresPerMinute, windowSeconds: 60 }));
   }
