@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { decodeSecret } from "./lib/secret";
+import { configWarnings } from "./config-warnings";
 import { parseRules, RulesError, type Rules } from "./rules/schema";
 
 /** Where the app runs: embedded defaults exist only on Node. */
@@ -48,6 +49,14 @@ export interface Config {
   rules: Rules;
   /** Embedded defaults in use, one human line each (printed as warnings at start). */
   defaultsInUse: string[];
+  /** Likely mistakes that do not stop the server (typos, no way to sign in), one line each. */
+  warnings: string[];
+  /** LOG_FORMAT; undefined: the entry decides (text on a terminal, else json). */
+  logFormat: "json" | "text" | undefined;
+  /** LOG_LEVEL (default info). */
+  logLevel: "debug" | "info" | "warn" | "error";
+  /** METRICS_TOKEN: the bearer token that unlocks `GET /metrics`; undefined: no metrics endpoint. */
+  metricsToken: string | undefined;
 }
 
 /** Raised when configuration is invalid; `problems` names every bad variable. */
@@ -75,11 +84,13 @@ const flag = z
 
 const httpUrl = z
   .string()
-  .refine((v) => /^https?:\/\/[^/\s]+/i.test(v) && URL.canParse(v), "must be an http(s) URL");
+  .refine((v) => /^https?:\/\/[^/\s]+/i.test(v) && URL.canParse(v), "must be an http(s) URL such as https://auth.example.com");
 
 const schema = z.object({
   AUTHBRIDGE_ISSUER: httpUrl
     .refine((v) => {
+      // zod runs every refinement even after one failed: an unparsable value is the first one's to report.
+      if (!URL.canParse(v)) return true;
       const u = new URL(v);
       return !u.search && !u.hash && !u.username && !u.password;
     }, "must have no query, fragment or credentials")
@@ -128,10 +139,17 @@ const schema = z.object({
   SLACK_CLIENT_ID: z.string().min(1).optional(),
   SLACK_CLIENT_SECRET: z.string().min(1).optional(),
   AUTHBRIDGE_RULES: z.string().min(1).optional(),
+  LOG_FORMAT: z.enum(["json", "text"], { message: "must be json or text" }).optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"], { message: "must be debug, info, warn or error" }).optional(),
+  // Long enough that guessing it is hopeless; compared in constant time by the metrics route.
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (use random bytes)").optional(),
 });
 
 /** Names of the variables the schema reads (everything else in the environment is ignored). */
 export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+
+/** Every variable authbridge reads: the schema's and those the Node entry reads before validation. */
+export const KNOWN_VARIABLES: readonly string[] = [...CONFIG_VARIABLES, "AUTHBRIDGE_RULES_FILE"];
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -161,6 +179,16 @@ function pair(name: string, id: string | undefined, secret: string | undefined, 
   return { clientId: id, clientSecret: secret };
 }
 
+function rulesProblems(text: string | undefined, problems: string[]): Rules {
+  try {
+    return parseRules(text);
+  } catch (err) {
+    if (!(err instanceof RulesError)) throw err;
+    for (const p of err.problems) problems.push(`AUTHBRIDGE_RULES: ${p}`);
+    return { roles: {}, rules: [] };
+  }
+}
+
 /**
  * Validate an environment. Throws {@link ConfigError} listing every problem.
  * @example const config = parseConfig(process.env, "node");
@@ -173,6 +201,10 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
+    // Checks over several variables still run on the raw values, so one run names every mistake.
+    for (const name of ["GITHUB", "DISCORD", "SLACK"]) pair(name, input[`${name}_CLIENT_ID`], input[`${name}_CLIENT_SECRET`], problems);
+    if (!input.UPSTASH_REDIS_REST_URL !== !input.UPSTASH_REDIS_REST_TOKEN) problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN: set both or neither");
+    if (!problems.some((p) => p.startsWith("AUTHBRIDGE_RULES"))) rulesProblems(input.AUTHBRIDGE_RULES, problems);
     throw new ConfigError(problems);
   }
   const e = parsed.data;
@@ -216,14 +248,9 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
   const github = pair("GITHUB", e.GITHUB_CLIENT_ID, e.GITHUB_CLIENT_SECRET, problems);
   const discord = pair("DISCORD", e.DISCORD_CLIENT_ID, e.DISCORD_CLIENT_SECRET, problems);
   const slack = pair("SLACK", e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, problems);
-  let rules: Rules = { roles: {}, rules: [] };
-  try {
-    rules = parseRules(e.AUTHBRIDGE_RULES);
-  } catch (err) {
-    if (!(err instanceof RulesError)) throw err;
-    for (const p of err.problems) problems.push(`AUTHBRIDGE_RULES: ${p}`);
-  }
+  const rules = rulesProblems(e.AUTHBRIDGE_RULES, problems);
   if (problems.length > 0 || !secret || !databaseUrl) throw new ConfigError(problems);
+  const warnings = configWarnings(env, KNOWN_VARIABLES, { github, discord, slack, devLogin: e.AUTHBRIDGE_DEV_LOGIN, rules });
 
   return {
     runtime,
@@ -253,5 +280,27 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     slack,
     rules,
     defaultsInUse,
+    warnings,
+    logFormat: e.LOG_FORMAT,
+    logLevel: e.LOG_LEVEL ?? "info",
+    metricsToken: e.METRICS_TOKEN,
   };
+}
+
+/** The database part of the configuration: all that `migrate` needs. */
+export interface DatabaseConfig {
+  databaseUrl: string;
+  databaseAuthToken: string | undefined;
+}
+
+/**
+ * Validate only DATABASE_URL and DATABASE_AUTH_TOKEN (Node: the embedded file when unset), so that
+ * migrating a database needs neither the state store nor the secret.
+ * @example const { databaseUrl } = parseDatabaseConfig(process.env);
+ */
+export function parseDatabaseConfig(env: Record<string, string | undefined>): DatabaseConfig {
+  const dbSchema = schema.pick({ DATABASE_URL: true, DATABASE_AUTH_TOKEN: true });
+  const parsed = dbSchema.safeParse({ DATABASE_URL: env.DATABASE_URL || undefined, DATABASE_AUTH_TOKEN: env.DATABASE_AUTH_TOKEN || undefined });
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`));
+  return { databaseUrl: parsed.data.DATABASE_URL ?? "file:./.data/authbridge.db", databaseAuthToken: parsed.data.DATABASE_AUTH_TOKEN };
 }
