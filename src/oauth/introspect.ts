@@ -11,7 +11,7 @@ import { authenticateClient } from "../clients/authenticate";
 import { findClient, type Client } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
-import { accessTokenMarkRefs, authorizedAtMs, isCoveredByMark } from "../store/store";
+import { accessTokenMarkRefs, authorizedAtMs, isCoveredByMark, refreshMarkRefs } from "../store/store";
 import { looksLikeRefreshToken, refreshKey, type RefreshGrant } from "../tokens/refresh";
 import { verifyOwnAccessToken } from "../tokens/verify-own";
 import { readForm } from "./form";
@@ -57,11 +57,7 @@ async function introspectRefresh(deps: AppDeps, token: string, callerId: string,
   // Refresh tokens are the client's own business: only their client learns anything about them.
   if (!stored || stored.spentAt !== null || stored.record.clientId !== callerId) return INACTIVE;
   const { record } = stored;
-  const mark = await deps.store.newestMark([
-    { kind: "family", id: record.family },
-    { kind: "session", id: record.sid },
-    { kind: "account", id: record.sub },
-  ]);
+  const mark = await deps.store.newestMark(refreshMarkRefs(record));
   if ((mark !== null && mark >= authorizedAtMs(record)) || record.exp * 1000 <= now) return INACTIVE;
   const grant = JSON.parse(record.data) as RefreshGrant;
   return { active: true, token_type: "refresh_token", client_id: record.clientId, sub: record.sub, scope: grant.scopes.join(" "), exp: record.exp, iat: record.iat };

@@ -1,5 +1,5 @@
 /**
- * The embedded adapter of the StateStore port (Node only): rows of the `state_entries` table in the app's
+ * The embedded adapter of the state store ports (Node only): rows of the `state_entries` table in the app's
  * libSQL database file, so state survives restarts. Used when no Upstash is configured.
  *
  * It talks to the file through the `libsql` driver directly (the engine under @libsql/client): statements
@@ -11,8 +11,10 @@
 import Database from "libsql";
 import { isBusyError } from "../db/busy-retry";
 import {
+  REFRESH_MARKS,
   StoreUnavailableError,
   markKey,
+  markKeyPrefix,
   type MarkRef,
   authorizedAtMs,
   type RefreshRecord,
@@ -60,13 +62,14 @@ const UPSERT = `
 INSERT INTO state_entries (key, value, spent, expires_at) VALUES (?1, ?2, NULL, ?3)
 ON CONFLICT(key) DO UPDATE SET value = excluded.value, spent = NULL, expires_at = excluded.expires_at`;
 
-/** The token and the newest mark covering its family, session or account (mark keys as `markKey` makes them). */
+/**
+ * The token and the newest mark covering its family, session or account: the mark keys are spelled from
+ * `REFRESH_MARKS`, the definition `markKey` and the rotate script use.
+ */
 const READ_TOKEN = `
 SELECT e.value AS value, e.spent AS spent, (
   SELECT MAX(CAST(m.value AS INTEGER)) FROM state_entries m
-  WHERE m.key IN ('rev:family:' || json_extract(e.value, '$.family'),
-                  'rev:session:' || json_extract(e.value, '$.sid'),
-                  'rev:account:' || json_extract(e.value, '$.sub'))
+  WHERE m.key IN (${REFRESH_MARKS.map((m) => `'${markKeyPrefix(m.kind)}' || json_extract(e.value, '$.${m.field}')`).join(", ")})
     AND m.expires_at > ?2) AS newest
 FROM state_entries e WHERE e.key = ?1 AND e.expires_at > ?2`;
 
@@ -167,7 +170,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
       return { outcome: "rotated", record, successor };
     }).immediate;
 
-    // Compare-and-set: see StateStore.restoreRefresh.
+    // Compare-and-set: see RefreshStore.restoreRefresh.
     const restore = db.transaction((input: RestoreInput): boolean => {
       const storeNow = clock();
       const presented = first<{ value: string; spent: string | null }>(q.readEntry.all(input.key, storeNow));

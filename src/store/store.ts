@@ -1,16 +1,22 @@
 /**
- * The state store port: everything short-lived that must be atomic — flow state, authorization codes,
- * refresh-token rotation and revocation marks. Two adapters implement it (Upstash Redis and an embedded
- * libSQL store) and both pass the one contract suite in `test/store/contract.ts`.
+ * The state store ports: everything short-lived that must be atomic — flow state, authorization codes,
+ * refresh-token rotation and revocation marks. The store is split by use, so each consumer is handed only
+ * the part it reads ({@link FlowStore}, {@link RefreshStore}, {@link MarkReader} / {@link MarkStore}); the two
+ * adapters (Upstash Redis and an embedded libSQL store) implement all of it ({@link StateStore}) and both pass
+ * the one contract suite in `test/store/contract.ts`.
  *
  * Keys are logical (`code:abc`, `rt:<hash>`); adapters add their own namespace prefix.
  */
 
 /**
- * Kinds of revocation marks. A mark's value is the time (epoch ms) of revocation. `family` covers a grant
- * (its refresh tokens and the access tokens issued from it), `client` the tokens of a disabled client.
+ * Kinds of revocation marks, the one list every mark key is built from (TypeScript, the Lua scripts and the
+ * embedded store's SQL). A mark's value is the time (epoch ms) of revocation. `family` covers a grant (its
+ * refresh tokens and the access tokens issued from it), `client` the tokens of a disabled client.
  */
-export type MarkKind = "jti" | "session" | "family" | "account" | "client";
+export const MARK_KINDS = ["jti", "session", "family", "account", "client"] as const;
+
+/** One kind of revocation mark. */
+export type MarkKind = (typeof MARK_KINDS)[number];
 
 /** A revocation mark to write: everything of `kind`/`id` issued at or before `at` counts as revoked. */
 export interface RevocationMark {
@@ -58,7 +64,7 @@ export interface RefreshRecord {
   data: string;
 }
 
-/** Input of {@link StateStore.rotateRefresh}. */
+/** Input of {@link RefreshStore.rotateRefresh}. */
 export interface RotateInput {
   /** Key of the presented refresh token (`rt:<hash>`). */
   key: string;
@@ -96,7 +102,7 @@ export type RotateOutcome =
   | { outcome: "unknown" };
 
 /**
- * Input of {@link StateStore.restoreRefresh}: undo the rotation made at `spentAt` from `key` to
+ * Input of {@link RefreshStore.restoreRefresh}: undo the rotation made at `spentAt` from `key` to
  * `successorKey`, because the grant failed before anyone was given the successor.
  */
 export interface RestoreInput {
@@ -106,15 +112,15 @@ export interface RestoreInput {
   spentAt: number;
 }
 
-/** A stored refresh token as read by {@link StateStore.getRefresh}. */
+/** A stored refresh token as read by {@link RefreshStore.getRefresh}. */
 export interface StoredRefresh {
   record: RefreshRecord;
   /** When it was rotated (epoch ms), or null while live. */
   spentAt: number | null;
 }
 
-/** The port. Every method is one round trip to the backing store. */
-export interface StateStore {
+/** Flow state (pending requests, codes, cached checks): key-value with a TTL. One round trip per call. */
+export interface FlowStore {
   /** Store `value` under `key` for `ttlSeconds`, replacing any previous value. */
   put(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Read a live value without consuming it. */
@@ -123,6 +129,10 @@ export interface StateStore {
   take(key: string): Promise<string | null>;
   /** Delete a key (no error when absent). */
   delete(key: string): Promise<void>;
+}
+
+/** Refresh families: issue, read, rotate and undo a rotation. One round trip per call. */
+export interface RefreshStore {
   /** Store the first refresh token of a family. */
   putRefresh(key: string, record: RefreshRecord, ttlSeconds: number): Promise<void>;
   /** Read a refresh token (live or spent) without changing it; null when absent or expired. */
@@ -136,18 +146,39 @@ export interface StateStore {
    * successor is gone; otherwise nothing changes. True when restored.
    */
   restoreRefresh(input: RestoreInput): Promise<boolean>;
-  /** Write revocation marks (one round trip). A later mark of the same kind/id replaces an earlier one. */
-  revoke(marks: RevocationMark[]): Promise<void>;
+}
+
+/**
+ * What the verify path reads: the newest revocation mark. `requireAuth({ revocation: "store" })` takes
+ * just this, so any object with `newestMark` (a whole store included) will do.
+ */
+export interface MarkReader {
   /**
    * The multi-key check: the newest mark (epoch ms) among `refs`, or null when none exists.
    * A token issued at `iat` seconds is revoked when the result is `>= iat * 1000`.
    */
   newestMark(refs: MarkRef[]): Promise<number | null>;
+}
+
+/** Revocation marks: write and read. One round trip per call. */
+export interface MarkStore extends MarkReader {
+  /** Write revocation marks (one round trip). A later mark of the same kind/id replaces an earlier one. */
+  revoke(marks: RevocationMark[]): Promise<void>;
+}
+
+/** The backing store as a whole: a health probe and a round-trip count. */
+export interface StoreProbe {
   /** Cheap liveness probe for `/healthz`; rejects when the store does not answer. */
   ping(): Promise<void>;
   /** Round trips made so far (for benchmarks and the one-round-trip tests). */
   readonly roundTrips: number;
 }
+
+/**
+ * Everything an adapter implements; the app's dependencies hold one and hand out its parts.
+ * @example const refresh = createRefreshService(deps.store, secret, policy); // takes the RefreshStore part
+ */
+export interface StateStore extends FlowStore, RefreshStore, MarkStore, StoreProbe {}
 
 /** When a record's grant was authorized (epoch ms): what family, session and account marks compare with. */
 export function authorizedAtMs(record: RefreshRecord): number {
@@ -184,9 +215,35 @@ export function isCoveredByMark(markMs: number | null, iatSeconds: number): bool
   return markMs !== null && markMs >= iatSeconds * 1000;
 }
 
-/** Logical key of a revocation mark. */
+/** Logical key prefix of the marks of one kind (`rev:family:`): what Lua and SQL prepend to an id. */
+export function markKeyPrefix(kind: MarkKind): string {
+  return `rev:${kind}:`;
+}
+
+/**
+ * Logical key of a revocation mark.
+ * @example markKey({ kind: "session", id: "ses_1" }) // "rev:session:ses_1"
+ */
 export function markKey(ref: MarkRef): string {
-  return `rev:${ref.kind}:${ref.id}`;
+  return markKeyPrefix(ref.kind) + ref.id;
+}
+
+/**
+ * The marks that cover a refresh family, each with the record field holding its id: what a rotation and a
+ * refresh token's introspection check. The rotate script and the embedded store's SQL are generated from it.
+ */
+export const REFRESH_MARKS = [
+  { kind: "family", field: "family" },
+  { kind: "session", field: "sid" },
+  { kind: "account", field: "sub" },
+] as const satisfies readonly { kind: MarkKind; field: keyof RefreshRecord }[];
+
+/**
+ * The marks that can revoke a refresh token (see {@link REFRESH_MARKS}).
+ * @example await store.newestMark(refreshMarkRefs(record));
+ */
+export function refreshMarkRefs(record: RefreshRecord): MarkRef[] {
+  return REFRESH_MARKS.map((m) => ({ kind: m.kind, id: record[m.field] }));
 }
 
 /** Thrown by adapters when the backing store does not answer (mapped to 503). */

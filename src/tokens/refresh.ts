@@ -9,7 +9,7 @@
 import { ID_PREFIX, newId, randomToken, sha256 } from "../lib/ids";
 import { hmacKey } from "../lib/digest";
 import { deriveKey, toBase64Url } from "../lib/secret";
-import type { RefreshRecord, RotateOutcome, StateStore } from "../store/store";
+import type { RefreshRecord, RefreshStore, RotateOutcome } from "../store/store";
 
 const TOKEN_PREFIX = "rt_";
 
@@ -69,7 +69,7 @@ export interface RefreshService {
  * Build the service.
  * @example const refresh = createRefreshService(store, config.secret, { absoluteTtl, idleTtl, grace });
  */
-export function createRefreshService(store: StateStore, secret: Uint8Array, policy: RefreshPolicy): RefreshService {
+export function createRefreshService(store: RefreshStore, secret: Uint8Array, policy: RefreshPolicy): RefreshService {
   const macKey = deriveKey(secret, "refresh-successor").then(hmacKey);
   async function mac(label: string, token: string): Promise<string> {
     return toBase64Url(await (await macKey).sign(`${label}:${token}`));

@@ -4,7 +4,7 @@
  */
 import type { JWK } from "jose";
 import { z } from "zod";
-import type { StateStore } from "../store/store";
+import type { MarkReader } from "../store/store";
 
 /** Algorithms an authbridge issuer signs with; nothing else is ever accepted (never `none`, never HS*). */
 export const ALGORITHMS = ["EdDSA", "ES256"] as const;
@@ -45,8 +45,11 @@ export interface RequireAuthOptions {
     /** Deadline of one introspection call, ms (default 3000). */
     timeoutMs?: number;
   };
-  /** Required for `revocation: "store"`: the same state store the issuer writes revocation marks to. */
-  store?: StateStore;
+  /**
+   * Required for `revocation: "store"`: the state store the issuer writes revocation marks to. Only its
+   * `newestMark` is used, so a whole store object (what `createUpstashStore` returns) fits as well.
+   */
+  store?: MarkReader;
   /** The verified-token cache (keyed by the whole token string). `maxEntries: 0` turns it off. */
   cache?: { maxEntries?: number };
   /** Remote JWKS behaviour (only with `jwksUrl`). */
@@ -92,7 +95,7 @@ const publicJwk = z
   })
   .refine((k) => !("d" in k), "must be a public key (it has a private \"d\" member)");
 
-const isStore = (v: unknown): v is StateStore =>
+const isMarkReader = (v: unknown): v is MarkReader =>
   typeof v === "object" && v !== null && typeof (v as { newestMark?: unknown }).newestMark === "function";
 
 const schema = z
@@ -116,7 +119,7 @@ const schema = z
         timeoutMs: z.number().int().min(100).max(30_000).default(3000),
       })
       .optional(),
-    store: z.custom<StateStore>(isStore, "must be a StateStore").optional(),
+    store: z.custom<MarkReader>(isMarkReader, "must be a StateStore").optional(),
     cache: z.object({ maxEntries: z.number().int().min(0).max(1_000_000).default(10_000) }).default({ maxEntries: 10_000 }),
     jwks: z
       .object({
@@ -151,7 +154,7 @@ export interface ResolvedOptions {
   scopes: string[];
   revocation:
     | { kind: "off" }
-    | { kind: "store"; store: StateStore }
+    | { kind: "store"; store: MarkReader }
     | { kind: "introspect"; url: string; clientId: string; clientSecret: string; cacheMs: number; timeoutMs: number };
   maxEntries: number;
   realm: string;

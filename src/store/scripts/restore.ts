@@ -1,5 +1,5 @@
 /**
- * Lua: undo one rotation, as a compare-and-set (see `StateStore.restoreRefresh`).
+ * Lua: undo one rotation, as a compare-and-set (see `RefreshStore.restoreRefresh`).
  *
  * KEYS[1] presented token hash, KEYS[2] successor hash. ARGV[1] the rotation's time of use (epoch ms).
  * Restores only while KEYS[1] is still `S<that time>:<record>` (spent by that rotation and never answered

@@ -1,3 +1,10 @@
+import { REFRESH_MARKS, markKeyPrefix, type MarkKind, type RefreshRecord } from "../store";
+
+/** Lua expression for the prefixed key of the mark of `kind` whose id is the record's `field`. */
+function luaMarkKey(kind: MarkKind, field: keyof RefreshRecord): string {
+  return `prefix .. '${markKeyPrefix(kind)}' .. rec.${field}`;
+}
+
 /**
  * Lua: one atomic refresh-token rotation (see `RotateOutcome` in ../store.ts).
  *
@@ -10,7 +17,8 @@
  * (from then on the rotation can never be undone: see restore.ts).
  * Marks are compared with the grant's authorization time (`authAt`, epoch ms; `iat` for older records),
  * which rotation never moves. Mark keys are derived from the record, so they cannot be declared in KEYS
- * (fine on a single-shard Upstash db).
+ * (fine on a single-shard Upstash db); they are spelled from `REFRESH_MARKS` in ../store.ts, the same
+ * definition the embedded store's SQL and `markKey` use.
  * Returns {outcome, recordJson[, successorJson | spentAt]}.
  */
 export const ROTATE_LUA = `
@@ -28,9 +36,9 @@ local nowArg = ARGV[3]
 local now = tonumber(nowArg)
 if rec.exp * 1000 <= now then return {'unknown'} end
 local prefix = ARGV[1]
-local familyKey = prefix .. 'rev:family:' .. rec.family
+local familyKey = ${luaMarkKey("family", "family")}
 local newest = nil
-for _, key in ipairs({familyKey, prefix .. 'rev:session:' .. rec.sid, prefix .. 'rev:account:' .. rec.sub}) do
+for _, key in ipairs({${REFRESH_MARKS.map((m) => luaMarkKey(m.kind, m.field)).join(", ")}}) do
   local v = tonumber(redis.call('GET', key))
   if v ~= nil and (newest == nil or v > newest) then newest = v end
 end
@@ -60,4 +68,4 @@ return {'rotated', raw, successor}
 `;
 
 /** SHA-1 of {@link ROTATE_LUA} (checked by test/store/scripts.test.ts). */
-export const ROTATE_SHA1 = "5b873a55705c80c1cc16f5e91ee90c906f802f2a";
+export const ROTATE_SHA1 = "bbb825c244e870ec5117c8a1ff707a15c4ee1447";
