@@ -1,7 +1,8 @@
 /**
- * The app as the benchmark's server process runs it: mirrors `test/support/app.ts` (migrated temp libSQL
- * file, embedded store or Upstash through the bridge), but hands drizzle and the embedded store counting
- * libSQL clients, and seeds one confidential client and one account with entitlements.
+ * The app as the benchmark's server process runs it: built by the Node entry's `buildNodeDeps` like
+ * `test/support/app.ts` (migrated temp libSQL file, embedded store or Upstash through the bridge), but
+ * hands it a database whose libSQL client counts statements, and seeds one confidential client and one
+ * account with entitlements.
  */
 import { randomUUID } from "node:crypto";
 import { createClient as createLibsqlClient } from "@libsql/client";
@@ -18,13 +19,7 @@ import { newId } from "../../src/lib/ids";
 import { silentLogger } from "../../src/lib/log";
 import { generateSecret } from "../../src/lib/secret";
 import { createServices, type Services } from "../../src/services";
-import { createEmbeddedStore } from "../../src/store/embedded";
-import { nodeUpstashTransport } from "../../src/store/node-transport";
-import { createUpstashStore } from "../../src/store/upstash";
-import { createMemoryLimiter } from "../../src/ratelimit/limiter";
-import { createUpstashLimiter } from "../../src/ratelimit/upstash";
-import { clientIpFor } from "../../src/runtime/client-ip";
-import { createKeyRing } from "../../src/tokens/keys";
+import { buildNodeDeps } from "../../src/runtime/node-deps";
 import { tempDir } from "../../test/support/temp";
 import { countingClient, newCounts, type StatementCounts } from "./counting-client";
 
@@ -66,16 +61,14 @@ export async function buildBenchApp(opts: { upstash?: { url: string; token: stri
   await tuneLocalDatabase(config.databaseUrl, raw);
   await applyMigrations(db);
   const now = Date.now;
-  const store = config.upstash
-    ? createUpstashStore({ url: config.upstash.url, token: config.upstash.token, prefix: `bench:${randomUUID()}:`, transport: nodeUpstashTransport({ url: config.upstash.url, token: config.upstash.token, timeoutMs: 2000 }) })
-    : createEmbeddedStore({ url: config.databaseUrl, now });
-  const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl, now });
-  await keys.ensureCurrent();
-  const rateLimiter = config.upstash
-    ? createUpstashLimiter({ url: config.upstash.url, token: config.upstash.token, prefix: `bench:${randomUUID()}:` })
-    : createMemoryLimiter({ now });
-  const clientIp = clientIpFor(config, () => "127.0.0.1");
-  const deps: AppDeps = { config, db, dbClient: appClient, store, keys, logger: silentLogger, now, rateLimiter, localLimiter: createMemoryLimiter({ now }), clientIp };
+  const deps = buildNodeDeps(config, silentLogger, {
+    now,
+    database: { db, client: appClient },
+    storePrefix: `bench:${randomUUID()}:`,
+    limiterPrefix: `bench:${randomUUID()}:`,
+    directIp: () => "127.0.0.1",
+  });
+  await deps.keys.ensureCurrent();
 
   const { client, secret } = await createClient(db, {
     name: "bench",

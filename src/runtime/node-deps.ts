@@ -8,13 +8,14 @@ import type { AppDeps } from "../deps";
 import type { Logger } from "../lib/log";
 import { createEmbeddedStore } from "../store/embedded";
 import { nodeUpstashTransport } from "../store/node-transport";
-import { buildDeps } from "./build-deps";
+import { buildDeps, type RuntimeHooks } from "./build-deps";
 
 /**
- * Build the app's dependencies for Node.
+ * Build the app's dependencies for Node; `hooks` override the Node defaults (tests: a clock, prefixes, a
+ * peer address from a header).
  * @example const deps = buildNodeDeps(config, consoleLogger);
  */
-export function buildNodeDeps(config: Config, logger: Logger): AppDeps {
+export function buildNodeDeps(config: Config, logger: Logger, hooks: RuntimeHooks = {}): AppDeps {
   return buildDeps(config, logger, {
     // Requests that did not come through @hono/node-server (app.request in tests) have no socket.
     directIp: (c) => {
@@ -24,7 +25,8 @@ export function buildNodeDeps(config: Config, logger: Logger): AppDeps {
         return undefined;
       }
     },
-    embeddedStore: (url) => createEmbeddedStore({ url }),
+    embeddedStore: (url, now) => createEmbeddedStore({ url, now }),
     upstashTransport: nodeUpstashTransport,
+    ...hooks,
   });
 }

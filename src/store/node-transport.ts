@@ -3,35 +3,30 @@
  * client over kept-alive connections instead of `fetch`. Measured here, `fetch` costs about four times
  * the CPU per request (its web-streams machinery), and the state store sends one request per token
  * refresh. Commands, scripts, errors and replies stay the library's; only the bytes travel differently.
+ * It is a `Requester`, the library's public interface for this (see ./upstash-commands.ts). One attempt per
+ * request, bounded by `timeoutMs`, replies as sent (no `Upstash-Encoding: base64` asked for).
  * Node only: the Node entries pass it in (src/runtime/node-deps.ts); Workers keep the library's fetch.
  */
 import http from "node:http";
 import https from "node:https";
-import { errors } from "@upstash/redis";
-
-/** What @upstash/redis asks of a transport (its `Requester`). */
-export interface UpstashTransport {
-  readYourWrites?: boolean;
-  upstashSyncToken?: string;
-  request<TResult = unknown>(req: { path?: string[]; body?: unknown; headers?: Record<string, string> }): Promise<{ result?: TResult; error?: string }>;
-}
+import { errors, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
 
 /**
  * The Node transport for one Upstash database.
  * @example const transport = nodeUpstashTransport({ url, token, timeoutMs: 2000 });
  */
-export function nodeUpstashTransport(opts: { url: string; token: string; timeoutMs: number }): UpstashTransport {
+export function nodeUpstashTransport(opts: { url: string; token: string; timeoutMs: number }): Requester {
   const base = new URL(opts.url);
   const client = base.protocol === "https:" ? https : http;
   const agent = new client.Agent({ keepAlive: true, maxSockets: 64 });
   const basePath = base.pathname.replace(/\/$/, "");
-  const transport: UpstashTransport = {
+  const transport: Requester = {
     readYourWrites: true,
     upstashSyncToken: "",
-    request<TResult>(req: { path?: string[]; body?: unknown; headers?: Record<string, string> }) {
+    request<TResult>(req: UpstashRequest) {
       const body = JSON.stringify(req.body);
       const path = [basePath, ...(req.path ?? [])].join("/") || "/";
-      return new Promise<{ result?: TResult; error?: string }>((resolve, reject) => {
+      return new Promise<UpstashResponse<TResult>>((resolve, reject) => {
         const request = client.request(
           {
             protocol: base.protocol,
@@ -57,9 +52,9 @@ export function nodeUpstashTransport(opts: { url: string; token: string; timeout
             res.on("end", () => {
               const sync = res.headers["upstash-sync-token"];
               if (typeof sync === "string") transport.upstashSyncToken = sync;
-              let parsed: { result?: TResult; error?: string };
+              let parsed: UpstashResponse<TResult>;
               try {
-                parsed = JSON.parse(text) as { result?: TResult; error?: string };
+                parsed = JSON.parse(text) as UpstashResponse<TResult>;
               } catch (cause) {
                 reject(new errors.UpstashJSONParseError(text, { cause }));
                 return;

@@ -1,8 +1,8 @@
 /**
- * The Upstash Redis adapter of the StateStore port. Every method is one REST call (one HTTP round trip);
+ * The Upstash Redis adapter of the state store ports. Every method is one REST call (one HTTP round trip);
  * the atomic ones run Lua by `evalsha`, falling back to `eval` once when Redis answers NOSCRIPT.
  */
-import { Redis, errors } from "@upstash/redis";
+import { Redis, errors, type Requester } from "@upstash/redis";
 import { NEWEST_MARK_LUA, NEWEST_MARK_SHA1 } from "./scripts/newest-mark";
 import { RESTORE_LUA, RESTORE_SHA1 } from "./scripts/restore";
 import { REVOKE_LUA, REVOKE_SHA1 } from "./scripts/revoke";
@@ -29,8 +29,11 @@ export interface UpstashStoreOptions {
   prefix?: string;
   /** Each call rejects with StoreUnavailableError after this long. Default 2000. */
   timeoutMs?: number;
-  /** Another way to send the library's requests (Node: `nodeUpstashTransport`); default: its own fetch. */
-  transport?: object;
+  /**
+   * Another way to send the library's requests (Node: `nodeUpstashTransport`); default: its own fetch.
+   * It then owns retries (one attempt), the timeout and the wire encoding of replies.
+   */
+  transport?: Requester;
 }
 
 interface LuaScript {
@@ -118,11 +121,11 @@ export function createUpstashStore(opts: UpstashStoreOptions): StateStore {
     // into a fake `{result: "Aborted"}` (what it does with a plain AbortSignal).
     signal: () => AbortSignal.timeout(timeoutMs),
   });
-  if (opts.transport) {
-    // The library keeps its transport in `client` (1.39); swap it, and fail loudly if that ever changes.
-    if (!("client" in redis)) throw new Error("@upstash/redis has no replaceable transport");
-    (redis as unknown as { client: object }).client = opts.transport;
-  }
+  const transport = opts.transport;
+  // The library's middleware hook: every request goes to the transport instead of its fetch client, while
+  // the options above (raw replies, no auto-pipelining, no telemetry) stay in force. `new Redis(transport)`
+  // would take the transport but no options: it would JSON-parse every value we read.
+  if (transport) redis.use((req) => transport.request(req));
   let roundTrips = 0;
   const k = (key: string): string => prefix + key;
 

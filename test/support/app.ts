@@ -6,18 +6,12 @@ import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import { createApp } from "../../src/app";
 import { parseConfig } from "../../src/config";
-import { openDatabase, tuneLocalDatabase } from "../../src/db/client";
+import { tuneLocalDatabase } from "../../src/db/client";
 import { applyMigrations } from "../../src/db/migrate";
 import type { AppDeps } from "../../src/deps";
 import { generateSecret } from "../../src/lib/secret";
 import { silentLogger } from "../../src/lib/log";
-import { createEmbeddedStore } from "../../src/store/embedded";
-import { nodeUpstashTransport } from "../../src/store/node-transport";
-import { createUpstashStore } from "../../src/store/upstash";
-import { createKeyRing } from "../../src/tokens/keys";
-import { createMemoryLimiter } from "../../src/ratelimit/limiter";
-import { createUpstashLimiter } from "../../src/ratelimit/upstash";
-import { clientIpFor } from "../../src/runtime/client-ip";
+import { buildNodeDeps } from "../../src/runtime/node-deps";
 import { tempDir } from "./temp";
 import type { UpstashBridge } from "./upstash-bridge";
 
@@ -54,22 +48,17 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     ...opts.env,
   };
   const config = parseConfig(env, "node");
-  const { db, client } = openDatabase({ url: config.databaseUrl });
-  await tuneLocalDatabase(config.databaseUrl, client);
-  await applyMigrations(db);
   let offset = 0;
   const now = () => Date.now() + offset;
-  const store = config.upstash
-    ? createUpstashStore({ url: config.upstash.url, token: config.upstash.token, prefix: `t:${randomUUID()}:`, transport: nodeUpstashTransport({ url: config.upstash.url, token: config.upstash.token, timeoutMs: 2000 }) })
-    : createEmbeddedStore({ url: config.databaseUrl, now });
-  const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl, now });
-  await keys.ensureCurrent();
-  const rateLimiter = config.upstash
-    ? createUpstashLimiter({ url: config.upstash.url, token: config.upstash.token, prefix: opts.limiterPrefix ?? `t:${randomUUID()}:` })
-    : createMemoryLimiter({ now });
-  const clientIp = clientIpFor(config, (c) => c.req.header("x-test-peer") ?? "127.0.0.1");
-  const localLimiter = createMemoryLimiter({ now });
-  const deps: AppDeps = { config, db, dbClient: client, store, keys, logger: silentLogger, now, rateLimiter, localLimiter, clientIp };
+  const deps = buildNodeDeps(config, silentLogger, {
+    now,
+    storePrefix: `t:${randomUUID()}:`,
+    limiterPrefix: opts.limiterPrefix ?? `t:${randomUUID()}:`,
+    directIp: (c) => c.req.header("x-test-peer") ?? "127.0.0.1",
+  });
+  await tuneLocalDatabase(config.databaseUrl, deps.dbClient);
+  await applyMigrations(deps.db);
+  await deps.keys.ensureCurrent();
   return {
     app: createApp(deps),
     deps,
@@ -77,7 +66,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
       offset += ms;
     },
     close: () => {
-      client.close();
+      deps.dbClient.close();
       dir.remove();
     },
   };
