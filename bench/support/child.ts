@@ -3,7 +3,8 @@
  * request/reply protocol with timeouts, and a registry so that every child this process started is
  * stopped on exit (also on errors and Ctrl-C).
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawnSync, type ChildProcess } from "node:child_process";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -65,13 +66,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
  * Fork `entry` (a path relative to the repo root) under tsx and wait for its ready message.
  * @example const c = await startChild<{ port: number }>("bench/support/server.ts", { BENCH_STORE: "embedded" });
  */
-export async function startChild<T>(entry: string, env: Record<string, string>, timeoutMs = 30_000): Promise<BenchChild<T>> {
+export async function startChild<T>(entry: string, env: Record<string, string>, timeoutMs = 30_000, opts: { quietStdout?: boolean } = {}): Promise<BenchChild<T>> {
   const child = fork(`${root}${entry}`, [], {
     cwd: root,
     // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it exits (open in Chrome DevTools).
     execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    // A peer that logs every request (OpenAuth) must not flood the report.
+    stdio: ["ignore", opts.quietStdout ? "ignore" : "inherit", "inherit", "ipc"],
   });
   running.add(child);
   let nextId = 1;
@@ -177,4 +179,15 @@ export function serveChild(
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   process.send({ ready });
+}
+
+/**
+ * Pin a process (all its threads, and the threads it starts later) to one CPU with `taskset`, where the
+ * machine has it. Returns false when it could not (no taskset, one CPU): the report says so.
+ * @example pinToCpu(server.pid, 1);
+ */
+export function pinToCpu(pid: number, cpu: number | string): boolean {
+  if (os.cpus().length < 2 || pid <= 0) return false;
+  const r = spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+  return r.status === 0;
 }

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { startRedis } from "../../test/support/redis-server";
+import { RespClient } from "../../test/support/resp";
 import { startUpstashBridge } from "../../test/support/upstash-bridge";
 import { serveChild } from "./child";
 
@@ -13,12 +14,19 @@ import { serveChild } from "./child";
 export interface BridgeReady {
   url: string;
   token: string;
+  /** The redis-server itself (`redis://127.0.0.1:port`), for peers that speak RESP. */
+  redisUrl: string;
+  redisPid: number;
 }
 
 /** Counters of the bridge, cumulative since start. */
 export interface BridgeStats {
   /** HTTP requests the bridge received (one per Upstash REST round trip). */
   requests: number;
+  /** CPU time of the bridge process, microseconds. */
+  cpuMicros: number;
+  /** CPU time of redis-server (INFO cpu: used_cpu_user + used_cpu_sys), microseconds. */
+  redisCpuMicros: number;
 }
 
 async function main(): Promise<void> {
@@ -31,10 +39,22 @@ async function main(): Promise<void> {
     throw err;
   }
   const b = bridge;
+  const admin = await RespClient.connect(redis.port, 2000);
+  const info = async (section: string) => String(await admin.call("INFO", section));
+  const field = (text: string, name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(text)?.[1] ?? Number.NaN);
+  const redisPid = field(await info("server"), "process_id");
   serveChild(
-    { url: b.url, token: b.token } satisfies BridgeReady,
-    { stats: (): BridgeStats => ({ requests: b.commands }) },
+    { url: b.url, token: b.token, redisUrl: redis.url, redisPid } satisfies BridgeReady,
+    {
+      async stats(): Promise<BridgeStats> {
+        const cpu = process.cpuUsage();
+        const text = await info("cpu");
+        const redisCpuMicros = Math.round((field(text, "used_cpu_user") + field(text, "used_cpu_sys")) * 1e6);
+        return { requests: b.commands, cpuMicros: cpu.user + cpu.system, redisCpuMicros };
+      },
+    },
     async () => {
+      admin.close();
       await b.stop();
       await redis.stop();
     },
