@@ -10,6 +10,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildBenchApp, BENCH_SCOPES } from "./app";
 import { serveChild } from "./child";
+import { profilerOps } from "./profiler";
 
 /** What the server tells the parent when it is ready. */
 export interface ServerReady {
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   serveChild(
     { url: `http://127.0.0.1:${port}`, clientId: bench.client.id, clientSecret: bench.client.secret } satisfies ServerReady,
     {
+      ...profilerOps,
       async issue(arg) {
         const count = Math.min(MAX_ISSUE, Math.max(0, Number((arg as { count?: number } | undefined)?.count ?? 0)));
         const tokens: string[] = [];
