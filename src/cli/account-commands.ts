@@ -13,6 +13,7 @@ export async function blockAccountEverywhere(deps: AppDeps, accountId: string) {
     // The mark must outlive every token it covers: the longest is a refresh family's absolute lifetime.
     const ttlSeconds = Math.max(deps.config.refreshTokenTtl, deps.config.accessTokenTtl) + 60;
     await deps.store.revoke([{ kind: "account", id: accountId, at: now, ttlSeconds }]);
+    deps.logger.warn("account blocked: every session and token revoked", { account_id: accountId, by: "cli" });
   }
   return { account_id: accountId, blocked_at: new Date(result.blockedAt ?? now).toISOString() };
 }

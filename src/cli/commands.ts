@@ -1,80 +1,95 @@
-/** The admin CLI's commands, each a function from parsed arguments to a JSON-able result. */
-import { parseArgs } from "node:util";
-import { createClient, describeClient, GRANT_TYPES, listClients, rotateClientSecret, type GrantType } from "../clients/registry";
+/**
+ * The admin CLI's commands: each takes its checked arguments and what it opened, and returns a JSON-able
+ * result. Input is validated here BEFORE anything is written, and problems are named by flag.
+ */
+import type { z } from "zod";
+import { CreateClientInput, createClient, describeClient, listClients, rotateClientSecret } from "../clients/registry";
+import type { Database } from "../db/client";
 import type { AppDeps } from "../deps";
 import { blockAccountEverywhere, unblockAccountEverywhere } from "./account-commands";
+import { UsageError, type ParsedArgs } from "./args";
 import { disableClientEverywhere } from "./client-commands";
 
-/** What every command receives. */
+/** What a command gets: the database always, the server's whole dependencies when its spec needs them. */
 export interface CliContext {
-  deps: AppDeps;
-  args: string[];
+  db: Database;
+  deps: AppDeps | undefined;
 }
 
-/** One CLI command. */
-export type Command = (ctx: CliContext) => Promise<unknown>;
+/** One command's run. */
+export type CommandRun = (args: ParsedArgs, ctx: CliContext) => Promise<unknown>;
 
-function one(args: string[], what: string): string {
-  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
-  if (positionals.length !== 1) throw new Error(`expected exactly one ${what}`);
-  return positionals[0]!;
+// Field of the validated input → the flag it came from, so errors speak the operator's language.
+const CREATE_FLAGS: Record<string, string> = {
+  name: "--name",
+  isPublic: "--public",
+  grants: "--grant",
+  scopes: "--scopes",
+  redirectUris: "--redirect-uri",
+  audiences: "--audience",
+  introspectAudiences: "--introspect",
+};
+
+/** Problems of a zod error, one per issue, each naming the flag (and the offending value of a repeatable one). */
+function flagProblems(error: z.ZodError, input: Record<string, unknown>): string[] {
+  return error.issues.map((issue) => {
+    const [field, index] = issue.path;
+    const flag = CREATE_FLAGS[String(field)] ?? `--${String(field)}`;
+    const list = input[String(field)];
+    const value = typeof index === "number" && Array.isArray(list) ? ` ${JSON.stringify(list[index])}` : "";
+    const message = issue.code === "invalid_value" && field === "grants" ? `unknown grant type` : issue.message;
+    return `${flag}${value}: ${message}`;
+  });
 }
 
-function grantList(values: string[] | undefined): GrantType[] | undefined {
-  if (!values) return undefined;
-  for (const g of values) if (!(GRANT_TYPES as readonly string[]).includes(g)) throw new Error(`unknown grant ${g}; one of ${GRANT_TYPES.join(", ")}`);
-  return values as GrantType[];
+function deps(ctx: CliContext): AppDeps {
+  if (!ctx.deps) throw new Error("internal: this command needs the server's dependencies");
+  return ctx.deps;
 }
 
-/** Commands by their name (`"keys rotate"`). */
-export const commands: Record<string, Command> = {
+/** Checked input of `clients create`, or a UsageError naming every bad flag. */
+export function createClientInput(values: ParsedArgs["values"]) {
+  const input = {
+    name: values.name as string,
+    isPublic: (values.public as boolean | undefined) ?? false,
+    grants: values.grant as string[] | undefined,
+    scopes: typeof values.scopes === "string" ? values.scopes.split(/\s+/).filter(Boolean) : [],
+    redirectUris: (values["redirect-uri"] as string[] | undefined) ?? [],
+    audiences: (values.audience as string[] | undefined) ?? [],
+    introspectAudiences: (values.introspect as string[] | undefined) ?? [],
+  };
+  const checked = CreateClientInput.safeParse(input);
+  if (!checked.success) throw new UsageError(flagProblems(checked.error, input).join("\n"));
+  return input as z.input<typeof CreateClientInput>;
+}
+
+/** Checks of a command's values that need more than the spec (run before anything is opened). */
+export const checks: Record<string, (args: ParsedArgs) => void> = {
+  "clients create": ({ values }) => void createClientInput(values),
+};
+
+/** Runs by command name (`"keys rotate"`). */
+export const runs: Record<string, CommandRun> = {
   // Migrations already ran while the CLI opened the database.
-  migrate: async ({ args }) => {
-    parseArgs({ args, strict: true });
-    return { migrated: true };
-  },
-  "keys rotate": async ({ deps }) => {
+  migrate: async () => ({ migrated: true }),
+  "keys rotate": async (_args, ctx) => {
+    const d = deps(ctx);
     // Creates the first key, or proves AUTHBRIDGE_SECRET opens the stored ones before adding one sealed under it.
-    await deps.keys.current().catch((e: Error) => Promise.reject(new Error(`cannot open the current signing key (${e.message}): is AUTHBRIDGE_SECRET the server's?`)));
-    const kid = await deps.keys.rotate();
-    const published = (await deps.keys.publicKeys()).map((k) => k.kid);
+    await d.keys.current().catch((e: Error) => Promise.reject(new Error(`cannot open the current signing key (${e.message}): is AUTHBRIDGE_SECRET the server's?`)));
+    const kid = await d.keys.rotate();
+    const published = (await d.keys.publicKeys()).map((k) => k.kid);
     return { current: kid, published };
   },
-  "clients create": async ({ deps, args }) => {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        name: { type: "string" },
-        scopes: { type: "string" },
-        "redirect-uri": { type: "string", multiple: true },
-        audience: { type: "string", multiple: true },
-        introspect: { type: "string", multiple: true },
-        public: { type: "boolean" },
-        grant: { type: "string", multiple: true },
-      },
-    });
-    if (!values.name) throw new Error("--name is required");
-    const { client, secret } = await createClient(deps.db, {
-      name: values.name,
-      isPublic: values.public ?? false,
-      grants: grantList(values.grant),
-      scopes: values.scopes ? values.scopes.split(/\s+/).filter(Boolean) : [],
-      redirectUris: values["redirect-uri"] ?? [],
-      audiences: values.audience ?? [],
-      introspectAudiences: values.introspect ?? [],
-    });
+  "clients create": async ({ values }, { db }) => {
+    const { client, secret } = await createClient(db, createClientInput(values));
     return { ...describeClient(client), ...(secret ? { client_secret: secret } : {}) };
   },
-  "clients list": async ({ deps, args }) => {
-    parseArgs({ args, strict: true });
-    return (await listClients(deps.db)).map(describeClient);
-  },
-  "clients disable": async ({ deps, args }) => describeClient(await disableClientEverywhere(deps, one(args, "client id"))),
-  "clients rotate-secret": async ({ deps, args }) => {
-    const { client, secret } = await rotateClientSecret(deps.db, one(args, "client id"));
+  "clients list": async (_args, { db }) => (await listClients(db)).map(describeClient),
+  "clients disable": async ({ positionals }, ctx) => describeClient(await disableClientEverywhere(deps(ctx), positionals.CLIENT_ID!)),
+  "clients rotate-secret": async ({ positionals }, { db }) => {
+    const { client, secret } = await rotateClientSecret(db, positionals.CLIENT_ID!);
     return { client_id: client.id, client_secret: secret };
   },
-  "accounts block": async ({ deps, args }) => blockAccountEverywhere(deps, one(args, "account id")),
-  "accounts unblock": async ({ deps, args }) => unblockAccountEverywhere(deps, one(args, "account id")),
+  "accounts block": async ({ positionals }, ctx) => blockAccountEverywhere(deps(ctx), positionals.ACCOUNT_ID!),
+  "accounts unblock": async ({ positionals }, ctx) => unblockAccountEverywhere(deps(ctx), positionals.ACCOUNT_ID!),
 };

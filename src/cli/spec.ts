@@ -1,0 +1,165 @@
+/**
+ * What each CLI command accepts, and its help text. Deliberately free of heavy imports: `--help` and
+ * argument errors are answered from this file alone, before anything opens a database.
+ */
+
+/** One option of a command. */
+export interface OptionSpec {
+  type: "string" | "boolean";
+  /** May be given more than once (values collected in order). */
+  multiple?: boolean;
+  required?: boolean;
+  /** Placeholder in the usage line (`--name NAME`). */
+  value?: string;
+  description: string;
+}
+
+/** One command. */
+export interface CommandSpec {
+  /** As typed: `migrate`, `clients create`. */
+  name: string;
+  summary: string;
+  /** Positional arguments, all required, in order. */
+  positionals: { name: string; description: string }[];
+  options: Record<string, OptionSpec>;
+  /** What it prints on success. */
+  prints: string;
+  /**
+   * What it opens: only the database (reading DATABASE_URL and DATABASE_AUTH_TOKEN alone), or everything
+   * the server uses (the full configuration, the state store and the signing keys).
+   */
+  needs: "database" | "everything";
+}
+
+const GRANTS = "authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange";
+
+/** Every command, in the order help lists them. */
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: "migrate",
+    summary: "apply the database migrations to DATABASE_URL",
+    positionals: [],
+    options: {},
+    prints: '{ "migrated": true }',
+    needs: "database",
+  },
+  {
+    name: "keys rotate",
+    summary: "make a new current signing key; older keys stay published until their tokens expire",
+    positionals: [],
+    options: {},
+    prints: '{ "current": KID, "published": [KID, …] }',
+    needs: "everything",
+  },
+  {
+    name: "clients create",
+    summary: "register a client; a confidential client's secret is shown once",
+    positionals: [],
+    options: {
+      name: { type: "string", required: true, value: "NAME", description: "display name" },
+      scopes: { type: "string", value: '"A B"', description: "scopes the client may be given, space-separated" },
+      "redirect-uri": { type: "string", multiple: true, value: "URI", description: "a redirect URI, matched exactly (repeatable)" },
+      public: { type: "boolean", description: "a public client (no secret: browser and native apps, with PKCE)" },
+      grant: { type: "string", multiple: true, value: "GRANT", description: `a grant type (repeatable): ${GRANTS}` },
+      audience: { type: "string", multiple: true, value: "AUDIENCE", description: "an audience the client may ask tokens for (repeatable)" },
+      introspect: { type: "string", multiple: true, value: "AUDIENCE", description: "may introspect tokens issued for AUDIENCE: a resource server (repeatable)" },
+    },
+    prints: '{ "client_id", …, "client_secret"? }',
+    needs: "database",
+  },
+  {
+    name: "clients list",
+    summary: "list every client (never a secret)",
+    positionals: [],
+    options: {},
+    prints: "[ { client_id, name, … } ]",
+    needs: "database",
+  },
+  {
+    name: "clients disable",
+    summary: "disable a client and revoke its live access tokens at once",
+    positionals: [{ name: "CLIENT_ID", description: "the client to disable" }],
+    options: {},
+    prints: "the client, with disabled_at",
+    needs: "everything",
+  },
+  {
+    name: "clients rotate-secret",
+    summary: "give a confidential client a new secret; the old one stops working at once",
+    positionals: [{ name: "CLIENT_ID", description: "the client" }],
+    options: {},
+    prints: '{ "client_id", "client_secret" }',
+    needs: "database",
+  },
+  {
+    name: "accounts block",
+    summary: "block an account and revoke every session and token it holds",
+    positionals: [{ name: "ACCOUNT_ID", description: "the account to block" }],
+    options: {},
+    prints: '{ "account_id", "blocked_at" }',
+    needs: "everything",
+  },
+  {
+    name: "accounts unblock",
+    summary: "let a blocked account sign in again (what was revoked stays revoked)",
+    positionals: [{ name: "ACCOUNT_ID", description: "the account to unblock" }],
+    options: {},
+    prints: '{ "account_id", "blocked": false }',
+    needs: "everything",
+  },
+];
+
+const ENVIRONMENT = `Environment: the server's own configuration — DATABASE_URL, DATABASE_AUTH_TOKEN, AUTHBRIDGE_SECRET,
+UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (see the README). migrate, clients create, clients list and
+clients rotate-secret read only DATABASE_URL and DATABASE_AUTH_TOKEN.`;
+
+function pad(s: string, width: number): string {
+  return s.length >= width ? `${s}  ` : s.padEnd(width);
+}
+
+/** Help for the whole CLI, or for one group (`clients`). */
+export function overviewHelp(group?: string): string {
+  const listed = COMMANDS.filter((c) => !group || c.name.startsWith(`${group} `));
+  const width = Math.max(...listed.map((c) => c.name.length)) + 4;
+  return [
+    group ? `Usage: authbridge ${group} <command> [options]` : "Usage: authbridge <command> [options]",
+    "",
+    "The authbridge admin CLI. Prints JSON on stdout; messages go to stderr; exit status 1 on failure, 2 on a usage error.",
+    "",
+    "Commands:",
+    ...listed.map((c) => `  ${pad(c.name, width)}${c.summary}`),
+    "",
+    `Run "authbridge <command> --help" for a command's options.`,
+    "",
+    ENVIRONMENT,
+    "",
+  ].join("\n");
+}
+
+/** Help for one command. */
+export function commandHelp(spec: CommandSpec): string {
+  const flag = (name: string, o: OptionSpec) => `--${name}${o.value ? ` ${o.value}` : ""}`;
+  const usage = [
+    `authbridge ${spec.name}`,
+    ...spec.positionals.map((p) => p.name),
+    ...Object.entries(spec.options).map(([n, o]) => (o.required ? flag(n, o) : `[${flag(n, o)}]${o.multiple ? "…" : ""}`)),
+  ].join(" ");
+  const rows: [string, string][] = [
+    ...spec.positionals.map((p): [string, string] => [p.name, p.description]),
+    ...Object.entries(spec.options).map(([n, o]): [string, string] => [flag(n, o), `${o.description}${o.required ? " (required)" : ""}`]),
+    ["-h, --help", "show this help and do nothing else"],
+  ];
+  const width = Math.max(...rows.map(([l]) => l.length)) + 4;
+  return [
+    `Usage: ${usage}`,
+    "",
+    `${spec.summary[0]!.toUpperCase()}${spec.summary.slice(1)}.`,
+    `Prints: ${spec.prints}`,
+    "",
+    "Arguments and options:",
+    ...rows.map(([l, d]) => `  ${pad(l, width)}${d}`),
+    "",
+    spec.needs === "database" ? "Environment: DATABASE_URL, DATABASE_AUTH_TOKEN (nothing else is read)." : ENVIRONMENT,
+    "",
+  ].join("\n");
+}
