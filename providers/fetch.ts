@@ -1,11 +1,12 @@
 /**
- * Calling a platform API with a credential. Network errors, timeouts, 5xx, rate limits (GitHub's arrive
+ * The one HTTP helper for platform APIs: every call a platform module makes with a credential (facts,
+ * credential checks, userinfo) goes through here. Network errors, timeouts, 5xx, rate limits (GitHub's arrive
  * as a 403) and unexpected shapes are outages (`DependencyUnavailableError`); other 4xx are refusals
  * ({@link ProviderRejectedError} with the status). Never follows a redirect with the credential.
  */
 import type { z } from "zod";
 import { DependencyUnavailableError } from "../src/errors";
-import { ProviderRejectedError } from "./provider";
+import { ProviderRejectedError } from "../src/domain";
 
 /** Options of {@link fetchPlatform}. */
 export interface PlatformFetchOptions {

@@ -1,39 +1,45 @@
 /**
- * The registry: the providers enabled by configuration (a platform is enabled when its client id and
- * secret are set; `dev` only with AUTHBRIDGE_DEV_LOGIN on a localhost issuer).
+ * The platform registry: one module per platform (providers/<platform>/), each declaring login, facts
+ * re-fetch, platform-token refresh and credential checks over the shared OAuth core (oauth.ts) and HTTP
+ * helper (fetch.ts). This module receives its options (built from configuration in src/platforms.ts);
+ * it never reads the configuration itself.
  */
-import type { Config } from "../src/config";
-import { DevProvider } from "./dev";
-import { DiscordProvider } from "./discord";
-import { GitHubProvider } from "./github";
-import type { Provider, ProviderId } from "./provider";
-import { SlackProvider } from "./slack";
+import type { JWTVerifyGetKey } from "jose";
+import { PLATFORMS, type Platform, type PlatformId } from "../src/domain";
+import { discordPlatform } from "./discord";
+import { githubPlatform } from "./github";
+import type { OAuthClientCredentials } from "./oauth";
+import { slackPlatform } from "./slack";
 
-export { DevProvider } from "./dev";
-export { DiscordProvider } from "./discord";
-export { GitHubProvider } from "./github";
-export { SlackProvider } from "./slack";
-export type { Provider } from "./provider";
+export { DevProvider, type DevOptions } from "./dev";
+export { DiscordProvider, discordPlatform } from "./discord";
+export { GitHubProvider, githubPlatform } from "./github";
+export { SlackProvider, slackPlatform } from "./slack";
+export type { OAuthClientCredentials } from "./oauth";
 
-/** Options the configuration alone does not give. */
-export interface ProviderRegistryOptions {
-  /** Discord guild ids the rules mention (their member roles are fetched at login). */
-  discordGuildsOfInterest?: readonly string[];
+/** What the platforms need to know. */
+export interface PlatformsOptions {
+  /** Our public base URL (login callbacks, the audience of Actions tokens). */
+  issuer: string;
+  /** Our client at each platform; a platform without one has no login and no token refresh. */
+  clients: Partial<Record<PlatformId, OAuthClientCredentials>>;
+  /** Discord guild ids the rules mention (their member roles are fetched). */
+  discordGuildsOfInterest: readonly string[];
+  /** GitHub Actions key set; default: GitHub's, fetched and cached by jose. */
+  actionsJwks?: JWTVerifyGetKey | undefined;
 }
 
+// One entry per id in PLATFORMS (the compiler insists): how to declare that platform from the options.
+const DECLARE: Record<PlatformId, (o: PlatformsOptions) => Platform> = {
+  github: (o) => githubPlatform({ issuer: o.issuer, client: o.clients.github, actionsJwks: o.actionsJwks }),
+  discord: (o) => discordPlatform({ issuer: o.issuer, client: o.clients.discord, guildsOfInterest: o.discordGuildsOfInterest }),
+  slack: (o) => slackPlatform({ issuer: o.issuer, client: o.clients.slack }),
+};
+
 /**
- * Build the enabled providers, keyed by id, in display order.
- * @example const providers = buildProviders(config, { discordGuildsOfInterest: guildsInRules });
+ * Every platform, keyed by id, in display order. Create once per app (it holds the Actions key cache).
+ * @example const platforms = createPlatforms({ issuer, clients: { github }, discordGuildsOfInterest: [] });
  */
-export function buildProviders(config: Config, opts: ProviderRegistryOptions = {}): Map<ProviderId, Provider> {
-  const out = new Map<ProviderId, Provider>();
-  const issuer = config.issuer;
-  if (config.github) out.set("github", new GitHubProvider({ ...config.github, issuer }));
-  if (config.discord) {
-    out.set("discord", new DiscordProvider({ ...config.discord, issuer, guildsOfInterest: opts.discordGuildsOfInterest ?? [] }));
-  }
-  if (config.slack) out.set("slack", new SlackProvider({ ...config.slack, issuer }));
-  // parseConfig already refuses dev login off localhost; checking again keeps this safe on its own.
-  if (config.devLogin && config.issuerIsLocal) out.set("dev", new DevProvider({ issuer }));
-  return out;
+export function createPlatforms(opts: PlatformsOptions): ReadonlyMap<PlatformId, Platform> {
+  return new Map(PLATFORMS.map((id) => [id, DECLARE[id](opts)]));
 }

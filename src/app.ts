@@ -3,15 +3,14 @@
  * Node-only imports, so the same app runs on Node and in workerd.
  */
 import { Hono } from "hono";
-import { buildProviders } from "../providers";
 import { subjectEntitlements } from "./accounts/subject-entitlements";
-import { onIdentity } from "./auth/on-identity";
-import { authRoutes } from "./auth/routes";
 import type { AppDeps } from "./deps";
 import { limitBodies } from "./http/body-limit";
 import { healthRoutes } from "./http/health";
 import { jwksRoutes } from "./http/jwks";
 import { errorHandler, notFound } from "./http/on-error";
+import { onIdentity } from "./login/on-identity";
+import { loginRoutes } from "./login/routes";
 import { authorizeRoutes } from "./oauth/authorize";
 import { authorizationCodeGrant } from "./oauth/grants/authorization-code";
 import { clientCredentialsGrant } from "./oauth/grants/client-credentials";
@@ -22,8 +21,8 @@ import { metadataRoutes, type MetadataPart } from "./oauth/metadata";
 import { revokeRoutes } from "./oauth/revoke";
 import { tokenRoutes } from "./oauth/token";
 import { userinfoRoutes } from "./oauth/userinfo";
+import { buildPlatforms, loginProviders } from "./platforms";
 import { limitAuthFailures, rateLimit } from "./ratelimit/middleware";
-import { guildsMentioned } from "./rules/schema";
 import { createServices } from "./services";
 import { accountRoutes } from "./session/account-routes";
 
@@ -37,9 +36,11 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.use("*", limitBodies()); // first: no middleware or route reads more than a form's worth of body
   const { rules } = deps.config;
-  const providers = buildProviders(deps.config, { discordGuildsOfInterest: guildsMentioned(rules) });
+  // Platforms are declared once per app (they hold caches, e.g. GitHub Actions keys) and asked for capabilities.
+  const platforms = buildPlatforms(deps.config);
+  const providers = loginProviders(platforms, deps.config);
   const services = createServices(deps);
-  const entitlements = subjectEntitlements(deps);
+  const entitlements = subjectEntitlements(deps, platforms);
   const { issuer } = deps.config;
   const metadata: MetadataPart[] = [
     {
@@ -69,7 +70,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", healthRoutes(deps));
   app.route("/", jwksRoutes(deps));
   app.route("/", authorizeRoutes(deps, providers));
-  app.route("/", authRoutes(deps, { providers, onIdentity: onIdentity(deps, rules) }));
+  app.route("/", loginRoutes(deps, { providers, onIdentity: onIdentity(deps, rules) }));
   app.route("/", accountRoutes(deps, rules, providers));
   app.route(
     "/",
@@ -77,7 +78,7 @@ export function createApp(deps: AppDeps): Hono {
       authorization_code: authorizationCodeGrant(services, entitlements),
       client_credentials: clientCredentialsGrant,
       refresh_token: refreshTokenGrant(services, entitlements),
-      "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps),
+      "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps, { platforms }),
     }),
   );
   app.route("/", revokeRoutes(deps));

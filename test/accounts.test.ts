@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ExternalIdentity, ProviderFacts } from "../providers/provider";
+import type { ExternalIdentity, ProviderFacts } from "../src/domain";
 import { blockAccount, getAccount, unblockAccount } from "../src/accounts/accounts";
 import { deriveAndStoreEntitlements, getEntitlements } from "../src/accounts/entitlements";
 import { AccountError, type AccountErrorCode } from "../src/accounts/errors";

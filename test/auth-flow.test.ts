@@ -5,8 +5,8 @@
 import { Hono } from "hono";
 import { generateKeyPair } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildProviders } from "../providers";
-import { authRoutes } from "../src/auth/routes";
+import { buildProviders } from "../src/platforms";
+import { loginRoutes } from "../src/login/routes";
 import { parseConfig, type Config } from "../src/config";
 import type { Logger } from "../src/lib/log";
 import { generateSecret } from "../src/lib/secret";
@@ -38,7 +38,7 @@ function makeApp(env: Record<string, string> = {}): { app: Hono; config: Config 
     },
   };
   const deps = { config, logger, now: () => Date.now() + clock, store };
-  app.route("/", authRoutes(deps, { providers, onIdentity: async (c, identity, flow) => c.json({ identity, flow }) }));
+  app.route("/", loginRoutes(deps, { providers, onIdentity: async (c, identity, flow) => c.json({ identity, flow }) }));
   return { app, config };
 }
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ProviderFacts } from "../providers/provider";
+import type { ProviderFacts } from "../src/domain";
 import { effectiveScopes, entitlementsFor, matches } from "../src/rules/evaluate";
 import { guildsMentioned, parseRules, RulesError, type Rules } from "../src/rules/schema";
 

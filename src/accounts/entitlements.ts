@@ -3,7 +3,7 @@
  * the `entitlements` table with the time of derivation, and audited whenever they change.
  */
 import { eq, sql } from "drizzle-orm";
-import type { ProviderFacts } from "../../providers/provider";
+import type { ProviderFacts } from "../domain";
 import { auditInsert } from "../audit";
 import type { Database } from "../db/client";
 import { entitlements, identities } from "../db/schema";

@@ -3,12 +3,10 @@
  * provider call, and marking an identity stale when the platform rejects its token.
  */
 import { and, eq, isNull } from "drizzle-orm";
-import type { ProviderFacts, ProviderTokens } from "../../providers/provider";
 import type { Database } from "../db/client";
 import { identities } from "../db/schema";
+import { isFactsProvider, type ProviderFacts, type ProviderTokens } from "../domain";
 import { seal, unseal } from "../lib/sealed";
-
-const FACTS_PROVIDERS = new Set<string>(["github", "discord", "slack", "github-actions"]);
 
 /**
  * Parse the `facts` column. Anything unreadable (the column default `{}`, a corrupted value) is `null`,
@@ -17,7 +15,7 @@ const FACTS_PROVIDERS = new Set<string>(["github", "discord", "slack", "github-a
 export function parseFacts(text: string): ProviderFacts | null {
   try {
     const v: unknown = JSON.parse(text);
-    if (v && typeof v === "object" && FACTS_PROVIDERS.has((v as { provider?: unknown }).provider as string)) return v as ProviderFacts;
+    if (v && typeof v === "object" && isFactsProvider((v as { provider?: unknown }).provider)) return v as ProviderFacts;
   } catch {
     // fall through: unreadable facts grant nothing
   }

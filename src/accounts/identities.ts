@@ -4,9 +4,9 @@
  * are never merged. The unique index on (provider, subject) is the arbiter of concurrent first logins.
  */
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { ExternalIdentity, ProviderFacts } from "../../providers/provider";
 import type { Database } from "../db/client";
 import { accounts, identities } from "../db/schema";
+import type { ExternalIdentity, ProviderFacts } from "../domain";
 import { newId } from "../lib/ids";
 import { getAccount, type Account } from "./accounts";
 import { auditInsert } from "../audit";

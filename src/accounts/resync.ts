@@ -10,7 +10,9 @@
  * - the platform refuses the token (or the refresh token) → the identity is marked stale and grants nothing;
  * - the platform does not answer (outage, 5xx/429, hang cut at PLATFORM_TIMEOUT_MS) → its OLD facts stay.
  * Skipped: stale identities, identities without stored tokens (bots from token exchange: their facts come
- * from each exchange), and providers without a user API (`dev`, `github-actions`).
+ * from each exchange), and providers whose platform cannot re-fetch facts (`dev`, `github-actions`: no
+ * platform offers `refetchFacts` for them). Each platform is asked for its capabilities
+ * (`refetchFacts`, `refreshTokens`), never switched on by name.
  *
  * Then the account is re-derived from the freshest facts we have: those that answered count fresh, those
  * that did not keep their old facts. That is never staler than keeping the old entitlements as a whole
@@ -20,19 +22,16 @@
  * ENTITLEMENTS_MAX_AGE + ENTITLEMENTS_GRACE → the token request is refused with `temporarily_unavailable`.
  */
 import { eq } from "drizzle-orm";
-import type { ProviderTokens } from "../../providers/provider";
-import { ProviderRejectedError } from "../../providers/provider";
 import { entitlements as entitlementsTable, identities } from "../db/schema";
 import type { AppDeps } from "../deps";
+import { ProviderRejectedError, type Platform, type ProviderTokens } from "../domain";
 import { DependencyUnavailableError, OAuthError } from "../errors";
 import { deriveKey } from "../lib/secret";
-import { guildsMentioned, type Rules } from "../rules/schema";
+import type { Rules } from "../rules/schema";
 import { deriveAndStoreEntitlements, getEntitlements, type StoredEntitlements } from "./entitlements";
 import { AccountError } from "./errors";
 import { identityTokens, markIdentityStale, openProviderTokens, sealProviderTokens, storeFacts } from "./facts";
 import { listIdentities, type Identity } from "./identities";
-import { refreshProviderTokens } from "./provider-token-refresh";
-import { isResyncProvider, refetchFacts, type ResyncProvider } from "./refetch-facts";
 
 /** Time budget of one identity's platform round trip(s): a hanging platform counts as "not answering". */
 export const PLATFORM_TIMEOUT_MS = 5_000;
@@ -42,10 +41,13 @@ const EXPIRY_SKEW_SECONDS = 60;
 
 type Outcome = { kind: "synced" | "stale" | "skipped" } | { kind: "unavailable"; provider: string; factsAt: number };
 
+/** The platforms by id: what each can do for an identity of its own. */
+export type PlatformsById = ReadonlyMap<string, Platform>;
+
 interface Ctx {
   deps: AppDeps;
+  platforms: PlatformsById;
   sealKey: Uint8Array;
-  discordGuilds: readonly string[];
   now: number;
 }
 
@@ -65,11 +67,11 @@ async function storeTokens(ctx: Ctx, identityId: string, tokens: ProviderTokens)
   await ctx.deps.db.update(identities).set({ tokensEnc, updatedAt: ctx.now }).where(eq(identities.id, identityId));
 }
 
-async function refreshTokens(ctx: Ctx, identity: Identity & { provider: ResyncProvider }, current: ProviderTokens, signal: AbortSignal): Promise<ProviderTokens> {
-  const client = ctx.deps.config[identity.provider];
-  if (!client || !current.refreshToken) return current;
+async function refreshTokens(ctx: Ctx, platform: Platform, identity: Identity, current: ProviderTokens, signal: AbortSignal): Promise<ProviderTokens> {
+  // Without our client at the platform (not configured) there is no refresh: the token is used as it is.
+  if (!platform.refreshTokens || !current.refreshToken) return current;
   try {
-    const next = await refreshProviderTokens(identity.provider, client, { ...current, refreshToken: current.refreshToken }, ctx.now, signal);
+    const next = await platform.refreshTokens({ ...current, refreshToken: current.refreshToken }, ctx.now, signal);
     await storeTokens(ctx, identity.id, next);
     return next;
   } catch (err) {
@@ -84,8 +86,9 @@ async function refreshTokens(ctx: Ctx, identity: Identity & { provider: ResyncPr
 
 async function syncIdentity(ctx: Ctx, identity: Identity): Promise<Outcome> {
   const { provider } = identity;
-  if (identity.staleAt !== null || !isResyncProvider(provider)) return { kind: "skipped" };
-  const idn = { ...identity, provider };
+  const platform = ctx.platforms.get(provider);
+  const refetch = platform?.refetchFacts;
+  if (identity.staleAt !== null || !platform || !refetch) return { kind: "skipped" };
   const { db, logger } = ctx.deps;
   const [row] = await db.select({ tokensEnc: identities.tokensEnc }).from(identities).where(eq(identities.id, identity.id));
   let tokens: ProviderTokens | null;
@@ -104,19 +107,19 @@ async function syncIdentity(ctx: Ctx, identity: Identity): Promise<Outcome> {
     let refreshed = false;
     if (tokens.expiresAt !== undefined && tokens.expiresAt <= ctx.now / 1000 + EXPIRY_SKEW_SECONDS) {
       const before = tokens;
-      tokens = await refreshTokens(ctx, idn, tokens, signal);
+      tokens = await refreshTokens(ctx, platform, identity, tokens, signal);
       refreshed = tokens !== before;
     }
     let facts;
     try {
-      facts = await refetchFacts(provider, tokens.accessToken, identity.subject, { discordGuilds: ctx.discordGuilds }, signal);
+      facts = await refetch(tokens.accessToken, identity.subject, signal);
     } catch (err) {
       // A token we believed valid was refused (expired early, no expiry known): one refresh, one retry.
       if (!(err instanceof ProviderRejectedError) || refreshed || !tokens.refreshToken) throw err;
       const before = tokens;
-      tokens = await refreshTokens(ctx, idn, tokens, signal);
+      tokens = await refreshTokens(ctx, platform, identity, tokens, signal);
       if (tokens === before) throw err;
-      facts = await refetchFacts(provider, tokens.accessToken, identity.subject, { discordGuilds: ctx.discordGuilds }, signal);
+      facts = await refetch(tokens.accessToken, identity.subject, signal);
     }
     // Without tokens: new ones were stored the moment they arrived.
     await storeFacts(db, { identityId: identity.id, facts, now: ctx.now });
@@ -137,9 +140,9 @@ async function syncIdentity(ctx: Ctx, identity: Identity): Promise<Outcome> {
   }
 }
 
-async function resync(deps: AppDeps, rules: Rules, accountId: string): Promise<StoredEntitlements> {
+async function resync(deps: AppDeps, platforms: PlatformsById, rules: Rules, accountId: string): Promise<StoredEntitlements> {
   const now = deps.now();
-  const ctx: Ctx = { deps, sealKey: await sealKeyFor(deps.config.secret), discordGuilds: guildsMentioned(rules), now };
+  const ctx: Ctx = { deps, platforms, sealKey: await sealKeyFor(deps.config.secret), now };
   const list = await listIdentities(deps.db, accountId);
   // In parallel: the slowest platform (bounded by PLATFORM_TIMEOUT_MS) sets the delay, not their sum.
   const outcomes = await Promise.all(list.map((i) => syncIdentity(ctx, i)));
@@ -177,9 +180,9 @@ const inflight = new WeakMap<AppDeps, Map<string, Promise<StoredEntitlements>>>(
  * processes two re-syncs may run, each writing whole rows, and a lost race on a rotating refresh token is
  * detected and adopted. Throws `OAuthError("temporarily_unavailable")` when a platform has been silent
  * past ENTITLEMENTS_GRACE.
- * @example const { scopes, roles } = await currentEntitlements(deps, deps.config.rules, accountId);
+ * @example const { scopes, roles } = await currentEntitlements(deps, platforms, deps.config.rules, accountId);
  */
-export async function currentEntitlements(deps: AppDeps, rules: Rules, accountId: string): Promise<StoredEntitlements> {
+export async function currentEntitlements(deps: AppDeps, platforms: PlatformsById, rules: Rules, accountId: string): Promise<StoredEntitlements> {
   const stored = await getEntitlements(deps.db, accountId);
   if (stored && deps.now() - stored.derivedAt < deps.config.entitlementsMaxAge * 1000) return stored;
   let byAccount = inflight.get(deps);
@@ -189,7 +192,7 @@ export async function currentEntitlements(deps: AppDeps, rules: Rules, accountId
   }
   const running = byAccount.get(accountId);
   if (running) return running;
-  const started = resync(deps, rules, accountId).finally(() => byAccount.delete(accountId));
+  const started = resync(deps, platforms, rules, accountId).finally(() => byAccount.delete(accountId));
   byAccount.set(accountId, started);
   return started;
 }

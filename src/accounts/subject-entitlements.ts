@@ -4,20 +4,21 @@
  * restriction for a client acting for itself.
  */
 import type { AppDeps } from "../deps";
+import type { SubjectEntitlements } from "../domain";
 import { ID_PREFIX } from "../lib/ids";
-import type { SubjectEntitlements } from "../oauth/grants/refresh-token";
 import type { Rules } from "../rules/schema";
-import { currentEntitlements } from "./resync";
+import { currentEntitlements, type PlatformsById } from "./resync";
 
 /**
  * The hook used by the token grants. May throw `OAuthError("temporarily_unavailable")` when an account's
  * entitlements are too old and a platform does not answer.
- * @example const entitlements = subjectEntitlements(deps, deps.config.rules);
+ * `platforms` re-fetch the facts of identities whose entitlements are too old.
+ * @example const entitlements = subjectEntitlements(deps, platforms, deps.config.rules);
  */
-export function subjectEntitlements(deps: AppDeps, rules: Rules = deps.config.rules): SubjectEntitlements {
+export function subjectEntitlements(deps: AppDeps, platforms: PlatformsById, rules: Rules = deps.config.rules): SubjectEntitlements {
   return async (sub) => {
     if (!sub.startsWith(ID_PREFIX.account)) return { scopes: null, roles: [] };
-    const { scopes, roles } = await currentEntitlements(deps, rules, sub);
+    const { scopes, roles } = await currentEntitlements(deps, platforms, rules, sub);
     return { scopes, roles };
   };
 }

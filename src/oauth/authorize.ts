@@ -8,7 +8,7 @@
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import type { Provider } from "../../providers/provider";
+import type { Provider } from "../domain";
 import { findClient } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";

@@ -2,7 +2,7 @@
  * Evaluation of the rules document: pure functions from provider facts to scopes and roles, and the
  * intersection that decides a token's `scope`.
  */
-import type { ProviderFacts } from "../../providers/provider";
+import type { ProviderFacts } from "../domain";
 import type { Rules, When, WhenField } from "./schema";
 
 /** What a rule is matched against: the account's kind and one identity's facts. */

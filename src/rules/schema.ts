@@ -4,9 +4,10 @@
  * typo in a rule silently granting nothing (or too much) is worse than refusing to start.
  */
 import { z } from "zod";
+import { FACTS_PROVIDERS } from "../domain";
 
-/** Platforms the rules can name. */
-export const RULE_PROVIDERS = ["github", "discord", "slack", "github-actions"] as const;
+/** Platforms the rules can name: every namespace of facts (the provider list in src/domain). */
+export const RULE_PROVIDERS = FACTS_PROVIDERS;
 /** One platform the rules can name. */
 export type RuleProvider = (typeof RULE_PROVIDERS)[number];
 

@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from "hono";
 import { csrf } from "hono/csrf";
-import type { Provider } from "../../providers/provider";
+import type { Provider } from "../domain";
 import { AccountError } from "../accounts/errors";
 import { deriveAndStoreEntitlements } from "../accounts/entitlements";
 import { listIdentities, unlinkIdentity } from "../accounts/identities";

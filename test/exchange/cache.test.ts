@@ -4,7 +4,7 @@
  * `subject_token_type`, and the stored value holds no credential.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { checkCacheKey } from "../../src/exchange/cache";
+import { checkCacheKey } from "../../src/credentials/check-cache";
 import { createTestApp, type TestApp } from "../support/app";
 import { createWorld, startFakes, type World } from "../support/fakes";
 import { body, botClient, countCalls, exchange, exchangeEnv, ISSUER } from "./setup";

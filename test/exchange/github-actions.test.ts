@@ -6,7 +6,7 @@
 import { generateKeyPair } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listIdentities } from "../../src/accounts/identities";
-import { checkCacheKey } from "../../src/exchange/cache";
+import { checkCacheKey } from "../../src/credentials/check-cache";
 import { createTestApp, type TestApp } from "../support/app";
 import { createWorld, startFakes, type World } from "../support/fakes";
 import { accountCount, actionsClaims, body, botClient, exchange, exchangeEnv, ISSUER, signActions, verifyAccessToken } from "./setup";

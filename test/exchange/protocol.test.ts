@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockAccountEverywhere } from "../../src/cli/account-commands";
-import { SUBJECT_TOKEN_TYPES } from "../../src/exchange/types";
+import { SUBJECT_TOKEN_TYPES } from "../../src/domain";
 import { createTestApp, type TestApp } from "../support/app";
 import { createWorld, startFakes, type World } from "../support/fakes";
 import { postForm } from "../support/oauth";

@@ -8,7 +8,7 @@ import { createLocalJWKSet, jwtVerify, SignJWT, type CryptoKey, type JWTPayload 
 import type { SetupServer } from "msw/node";
 import { accounts } from "../../src/db/schema";
 import { createClient, type GrantType } from "../../src/clients/registry";
-import { SUBJECT_TOKEN_TYPES, type CredentialType } from "../../src/exchange/types";
+import { SUBJECT_TOKEN_TYPES, type CredentialType } from "../../src/domain";
 import type { TestApp } from "../support/app";
 import { fakeProviderEnv, type World } from "../support/fakes";
 import { postForm } from "../support/oauth";

@@ -11,6 +11,7 @@ import { errorHandler } from "../../src/http/on-error";
 import { silentLogger } from "../../src/lib/log";
 import { tokenExchangeGrant } from "../../src/oauth/grants/token-exchange";
 import { tokenRoutes } from "../../src/oauth/token";
+import { buildPlatforms } from "../../src/platforms";
 import { createTestApp, type TestApp } from "../support/app";
 import { createWorld, startFakes, type World } from "../support/fakes";
 import { accountCount, body, botClient, exchange, exchangeEnv, ISSUER, TOKEN_EXCHANGE, verifyAccessToken } from "./setup";
@@ -91,7 +92,7 @@ describe("token exchange: Slack", () => {
 
   it("Slack hanging: 503 within the grant's time budget", async () => {
     // The same grant with a short budget, on the same deps (the production default is 5 s).
-    const app = new Hono().route("/", tokenRoutes(t.deps, { [TOKEN_EXCHANGE]: tokenExchangeGrant(t.deps, { timeoutMs: 300 }) }));
+    const app = new Hono().route("/", tokenRoutes(t.deps, { [TOKEN_EXCHANGE]: tokenExchangeGrant(t.deps, { platforms: buildPlatforms(t.deps.config), timeoutMs: 300 }) }));
     app.onError(errorHandler(silentLogger));
     world.slack.bots.set("xoxb-hang", { teamId: "T0001", team: "Acme", userId: "U0BOT5", botId: "B0005" });
     world.slack.outage = "hang";

@@ -3,7 +3,7 @@
  * throwaway redis-server): the happy path and the credential-check cache on Redis.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkCacheKey } from "../../src/exchange/cache";
+import { checkCacheKey } from "../../src/credentials/check-cache";
 import { createTestApp, type TestApp } from "../support/app";
 import { createWorld, startFakes, type World } from "../support/fakes";
 import { startRedis, type TestRedis } from "../support/redis-server";

@@ -6,7 +6,7 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newFlow, readFlowCookie, writeFlowCookie } from "../../src/auth/flow-cookie";
+import { newFlow, readFlowCookie, writeFlowCookie } from "../../src/login/flow-cookie";
 import { accounts, sessions } from "../../src/db/schema";
 import { currentSession, startSession } from "../../src/session/session";
 import { createTestApp, type TestApp } from "../support/app";

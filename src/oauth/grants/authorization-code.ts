@@ -4,6 +4,7 @@
  * the code was authorized; then an access token and the first refresh token of a new family. A replayed
  * code revokes what the first redemption issued.
  */
+import type { SubjectEntitlements } from "../../domain";
 import { OAuthError } from "../../errors";
 import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
@@ -11,7 +12,6 @@ import { signAccessToken } from "../../tokens/access";
 import { codeRevoked, rememberRedeemed, restoreCode, revokeReplayed, takeCode } from "../codes";
 import { verifyPkce } from "../pkce";
 import type { GrantHandler } from "../token";
-import type { SubjectEntitlements } from "./refresh-token";
 
 /** Build the handler for `grant_type=authorization_code`. */
 export function authorizationCodeGrant(services: Services, entitlements: SubjectEntitlements): GrantHandler {

@@ -4,6 +4,7 @@
  * revoked the family in that same store call, and is recorded in the audit log.
  */
 import { recordAudit } from "../../audit";
+import type { SubjectEntitlements } from "../../domain";
 import { OAuthError } from "../../errors";
 import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
@@ -11,9 +12,6 @@ import type { Rotation } from "../../tokens/refresh";
 import { signAccessToken } from "../../tokens/access";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
-
-/** Hook deciding the subject's current roles and the scopes it may still have (accounts plug in here). */
-export type SubjectEntitlements = (sub: string) => Promise<{ scopes: string[] | null; roles: string[] }>;
 
 /** Build the handler for `grant_type=refresh_token`. */
 export function refreshTokenGrant(services: Services, entitlements: SubjectEntitlements): GrantHandler {

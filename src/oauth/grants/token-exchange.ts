@@ -6,23 +6,15 @@
  * token: no refresh token, no session. A refused credential is `invalid_grant`; a platform that does not
  * answer is 503 `temporarily_unavailable`, and then nothing is created or issued.
  */
-import type { JWTVerifyGetKey } from "jose";
-import { ProviderRejectedError } from "../../../providers/provider";
 import { deriveAndStoreEntitlements } from "../../accounts/entitlements";
 import { AccountError } from "../../accounts/errors";
 import { resolveLogin } from "../../accounts/identities";
+import { cachedCheck } from "../../credentials/check-cache";
 import type { AppDeps } from "../../deps";
+import { ACCESS_TOKEN_TYPE, credentialCheckOf, credentialTypeOf, ProviderRejectedError, type Platform, type VerifiedCredential } from "../../domain";
 import { OAuthError } from "../../errors";
-import { cachedCheck } from "../../exchange/cache";
-import { verifyDiscordBot } from "../../exchange/discord-bot";
-import { verifyGitHub } from "../../exchange/github";
-import { githubActionsVerifier } from "../../exchange/github-actions";
-import { createActionsJwks } from "../../exchange/github-actions-jwks";
-import { verifySlack } from "../../exchange/slack";
-import { ACCESS_TOKEN_TYPE, credentialTypeOf, type CredentialType, type CredentialVerifier } from "../../exchange/types";
 import { deriveKey } from "../../lib/secret";
 import { effectiveScopes, entitlementsFor } from "../../rules/evaluate";
-import { guildsMentioned } from "../../rules/schema";
 import { signAccessToken } from "../../tokens/access";
 import { chooseAudience } from "../audience";
 import { parseScope } from "../form";
@@ -30,27 +22,19 @@ import type { GrantHandler } from "../token";
 
 /** Options of {@link tokenExchangeGrant} (defaults suit production). */
 export interface TokenExchangeOptions {
-  /** GitHub Actions key set; default: GitHub's, fetched and cached by jose. */
-  actionsJwks?: JWTVerifyGetKey;
+  /** The platforms; each credential type is checked by the platform offering `checkCredential[type]`. */
+  platforms: ReadonlyMap<string, Platform>;
   /** Budget for one credential check at its platform (ms, default 5000). */
   timeoutMs?: number;
 }
 
 /**
- * Build the handler. Create it once per app: it holds the cached GitHub Actions key set.
- * @example tokenRoutes(deps, { "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps) })
+ * Build the handler.
+ * @example tokenRoutes(deps, { "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps, { platforms }) })
  */
-export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions = {}): GrantHandler {
+export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): GrantHandler {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const { rules, issuer } = deps.config;
-  const verifiers: Record<CredentialType, CredentialVerifier> = {
-    github: verifyGitHub,
-    // Actions tokens name their audience; ours is our issuer (CONTRACT.md), whatever AUTHBRIDGE_AUDIENCE says.
-    "github-actions": githubActionsVerifier(opts.actionsJwks ?? createActionsJwks({ timeoutMs }), issuer),
-    slack: verifySlack,
-    "discord-bot": verifyDiscordBot,
-  };
-  const discordGuilds = guildsMentioned(rules);
   const sealKey = deriveKey(deps.config.secret, "provider-token-encryption");
 
   return async ({ deps, form, caller }) => {
@@ -68,11 +52,13 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions = {
     // RFC 8693 `audience` and RFC 8707 `resource` name the same thing here: one target per token.
     const aud = chooseAudience(client, p.audience !== undefined ? [...form.resources, p.audience] : form.resources, deps.config.audience);
 
+    // Asked of the platforms, never switched on by name: whichever offers this credential type checks it.
+    const check = credentialCheckOf(opts.platforms.values(), type);
+    if (!check) throw new OAuthError("unsupported_token_type", "this subject_token_type is not supported");
     const signal = AbortSignal.timeout(timeoutMs);
-    const verify = verifiers[type];
-    let verified: Awaited<ReturnType<CredentialVerifier>>;
+    let verified: VerifiedCredential;
     try {
-      verified = await cachedCheck(deps.store, type, credential, deps.now, () => verify(credential, { signal, now: deps.now(), discordGuilds }));
+      verified = await cachedCheck(deps.store, type, credential, deps.now, () => check(credential, { signal, now: deps.now() }));
     } catch (err) {
       if (err instanceof ProviderRejectedError) throw new OAuthError("invalid_grant", `subject_token refused: ${err.message}`, { cause: err });
       throw err; // outages become 503 temporarily_unavailable in the error handler

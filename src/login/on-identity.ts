@@ -4,11 +4,11 @@
  * across a login: no session fixation), then continue where the flow was started.
  */
 import type { Context } from "hono";
-import type { ExternalIdentity } from "../../providers/provider";
 import { AccountError } from "../accounts/errors";
 import { deriveAndStoreEntitlements } from "../accounts/entitlements";
 import { resolveLogin } from "../accounts/identities";
 import type { AppDeps } from "../deps";
+import type { ExternalIdentity } from "../domain";
 import { deriveKey } from "../lib/secret";
 import type { Rules } from "../rules/schema";
 import { currentSession, startSession } from "../session/session";
@@ -23,7 +23,7 @@ const STATUS: Record<AccountError["code"], number> = {
   not_found: 404,
 };
 
-/** Build the `onIdentity` callback of the auth routes. */
+/** Build the `onIdentity` callback of the upstream login routes. */
 export function onIdentity(deps: AppDeps, rules: Rules) {
   const sealKey = deriveKey(deps.config.secret, "provider-token-encryption");
   return async (c: Context, identity: ExternalIdentity, flow: FlowOutcome): Promise<Response> => {

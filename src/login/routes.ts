@@ -13,7 +13,7 @@ import { TimeoutError } from "../lib/timeout";
 import { MAX_FORM_BYTES, readBodyText } from "../oauth/form";
 import type { StateStore } from "../store/store";
 import { errorPage } from "../ui/error-page";
-import { ProviderRejectedError, type ExternalIdentity, type Provider } from "../../providers/provider";
+import { ProviderRejectedError, type ExternalIdentity, type Provider } from "../domain";
 import { clearFlowCookie, clearFlowCookieHeader, FLOW_TTL_SECONDS, flowCookieName, newFlow, readFlowCookie, writeFlowCookie, type FlowIntent } from "./flow-cookie";
 
 /** What `onIdentity` learns about the flow besides the identity. */
@@ -23,9 +23,9 @@ export interface FlowOutcome {
   returnTo: string;
 }
 
-/** Options of {@link authRoutes}. */
-export interface AuthRoutesOptions {
-  /** Enabled providers by id (see `buildProviders` in providers/index.ts). */
+/** Options of {@link loginRoutes}. */
+export interface LoginRoutesOptions {
+  /** Enabled login connectors by id (see `loginProviders` in src/platforms.ts). */
   providers: ReadonlyMap<string, Provider>;
   /** Called once the identity is established; its response ends the callback (the flow cookie is cleared on it). */
   onIdentity(c: Context, identity: ExternalIdentity, flow: FlowOutcome): Promise<Response>;
@@ -117,9 +117,9 @@ function withClearedCookie(res: Response, header: string, name: string): Respons
 
 /**
  * Mount the upstream login routes.
- * @example app.route("/", authRoutes(deps, { providers: buildProviders(deps.config), onIdentity }));
+ * @example app.route("/", loginRoutes(deps, { providers: buildProviders(deps.config), onIdentity }));
  */
-export function authRoutes(deps: Pick<AppDeps, "config" | "logger" | "now"> & { store: Pick<StateStore, "put" | "take"> }, opts: AuthRoutesOptions): Hono {
+export function loginRoutes(deps: Pick<AppDeps, "config" | "logger" | "now"> & { store: Pick<StateStore, "put" | "take"> }, opts: LoginRoutesOptions): Hono {
   const { config, logger } = deps;
   const app = new Hono();
   const notFound = (c: Context) =>

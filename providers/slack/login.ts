@@ -8,21 +8,13 @@
 import type { Context } from "hono";
 import * as oauth from "oauth4webapi";
 import { z } from "zod";
-import { DependencyUnavailableError } from "../src/errors";
-import { ProviderRejectedError, type CallbackInput, type ExternalIdentity, type FlowSecrets, type Provider } from "./provider";
+import { ProviderRejectedError, type CallbackInput, type ExternalIdentity, type FlowSecrets, type Provider } from "../../src/domain";
+import { DependencyUnavailableError } from "../../src/errors";
+import { authorizeRedirect, type OAuthClientCredentials } from "../oauth";
+import { SLACK_AS, SLACK_SCOPES } from "./api";
 
-/** Slack's OpenID Connect endpoints (static: no discovery round trip per login). */
-export const SLACK_AS: oauth.AuthorizationServer = {
-  issuer: "https://slack.com",
-  authorization_endpoint: "https://slack.com/openid/connect/authorize",
-  token_endpoint: "https://slack.com/api/openid.connect.token",
-  userinfo_endpoint: "https://slack.com/api/openid.connect.userInfo",
-  jwks_uri: "https://slack.com/openid/connect/keys",
-  id_token_signing_alg_values_supported: ["RS256"],
-};
-
-/** Scopes of Sign in with Slack. */
-export const SLACK_SCOPES = ["openid", "email", "profile"] as const;
+/** oauth4webapi metadata of our Slack client besides its id (also used for token refresh). */
+export const SLACK_CLIENT_METADATA = { id_token_signed_response_alg: "RS256" } as const;
 
 const Claims = z.object({
   sub: z.string().min(1),
@@ -37,9 +29,7 @@ const Claims = z.object({
 });
 
 /** Constructor options of {@link SlackProvider}. */
-export interface SlackOptions {
-  clientId: string;
-  clientSecret: string;
+export interface SlackOptions extends OAuthClientCredentials {
   issuer: string;
 }
 
@@ -54,8 +44,8 @@ function isOutage(err: unknown): boolean {
 }
 
 /**
- * The Slack connector.
- * @example new SlackProvider({ clientId, clientSecret, issuer: config.issuer })
+ * The Slack login connector.
+ * @example new SlackProvider({ clientId, clientSecret, issuer })
  */
 export class SlackProvider implements Provider {
   readonly id = "slack" as const;
@@ -65,7 +55,7 @@ export class SlackProvider implements Provider {
 
   constructor(opts: SlackOptions) {
     this.#opts = opts;
-    this.#client = { client_id: opts.clientId, id_token_signed_response_alg: "RS256" };
+    this.#client = { client_id: opts.clientId, ...SLACK_CLIENT_METADATA };
   }
 
   /** The redirect URI registered at Slack. */
@@ -74,16 +64,16 @@ export class SlackProvider implements Provider {
   }
 
   async start(c: Context, flow: FlowSecrets): Promise<Response> {
-    const url = new URL(SLACK_AS.authorization_endpoint ?? "");
-    url.searchParams.set("response_type", "code");
-    url.searchParams.set("client_id", this.#opts.clientId);
-    url.searchParams.set("scope", SLACK_SCOPES.join(" "));
-    url.searchParams.set("redirect_uri", this.redirectUri);
-    url.searchParams.set("state", flow.state);
-    url.searchParams.set("nonce", flow.nonce);
-    url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(flow.codeVerifier));
-    url.searchParams.set("code_challenge_method", "S256");
-    return c.redirect(url.href, 302);
+    return authorizeRedirect(c, SLACK_AS, {
+      response_type: "code",
+      client_id: this.#opts.clientId,
+      scope: SLACK_SCOPES.join(" "),
+      redirect_uri: this.redirectUri,
+      state: flow.state,
+      nonce: flow.nonce,
+      code_challenge: await oauth.calculatePKCECodeChallenge(flow.codeVerifier),
+      code_challenge_method: "S256",
+    });
   }
 
   async callback(_c: Context, input: CallbackInput): Promise<ExternalIdentity> {

@@ -13,9 +13,9 @@ import type { Context } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import { z } from "zod";
 import type { Config } from "../config";
+import type { FlowSecrets } from "../domain";
 import { fromBase64Url, toBase64Url } from "../lib/secret";
 import { cookieSigningKey as signingKey } from "../session/cookie-key";
-import type { FlowSecrets } from "../../providers/provider";
 
 /** How long a started login may take, in seconds. */
 export const FLOW_TTL_SECONDS = 600;

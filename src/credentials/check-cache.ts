@@ -1,14 +1,13 @@
 /**
- * The credential-check cache: a bot exchanging the same credential again within a minute costs no
+ * The credential-check cache (token exchange; not specific to any platform): a bot exchanging the same credential again within a minute costs no
  * platform call. Only successful checks are kept, for at most 60 s and never past the credential's own
  * expiry. The key is a hash of the credential type and the credential (the credential is never stored);
  * the value is the verified identity, which carries no platform token.
  */
 import { z } from "zod";
-import type { ExternalIdentity } from "../../providers/provider";
+import type { CredentialType, ExternalIdentity, VerifiedCredential } from "../domain";
 import { sha256 } from "../lib/ids";
-import type { StateStore } from "../store/store";
-import type { CredentialType, VerifiedCredential } from "./types";
+import type { FlowStore } from "../store/store";
 
 /** Longest a check is trusted without asking the platform again (seconds). */
 export const CHECK_CACHE_MAX_S = 60;
@@ -33,10 +32,10 @@ export async function checkCacheKey(type: CredentialType, credential: string): P
 /**
  * A verified credential from the cache, or verify it now (and cache the result when it succeeds).
  * `now` is read again after the platform call, so a slow answer does not stretch the TTL.
- * @example const v = await cachedCheck(store, "slack", token, deps.now, () => verifySlack(token, ctx));
+ * @example const v = await cachedCheck(store, "slack", token, deps.now, () => check(token, ctx));
  */
 export async function cachedCheck(
-  store: StateStore,
+  store: Pick<FlowStore, "get" | "put">,
   type: CredentialType,
   credential: string,
   now: () => number,

@@ -1,6 +1,6 @@
 /**
- * `urn:authbridge:token-type:github`: a GitHub user token (PAT, OAuth or user-to-server token) or an app
- * installation token, checked against the GitHub API.
+ * Credential type `github` (token exchange): a GitHub user token (PAT, OAuth or user-to-server token) or
+ * an app installation token, checked against the GitHub API.
  *
  * Subjects (provider "github"), never equal to a person's login subject (their bare numeric user id):
  * - user token → `user:<user id>`: a workload holding a person's token is a bot account of its own,
@@ -12,13 +12,9 @@
  *   credential just checked, so one never borrows another's repositories.
  */
 import { z } from "zod";
-import { fetchGitHubFacts } from "../../providers/github";
-import { ProviderRejectedError, type ExternalIdentity } from "../../providers/provider";
-import { fetchPlatform } from "../../providers/fetch";
-import type { CredentialVerifier, VerifiedCredential, VerifyContext } from "./types";
+import { ProviderRejectedError, type CredentialCheck, type ExternalIdentity, type VerifiedCredential, type VerifyContext } from "../../src/domain";
+import { fetchGitHubFacts, githubApi } from "./api";
 
-const API = "https://api.github.com";
-const HEADERS = { "User-Agent": "authbridge", "X-GitHub-Api-Version": "2022-11-28", Accept: "application/vnd.github+json" };
 /** Installations can reach thousands of repositories; the rules only need a bounded list. */
 const MAX_REPO_PAGES = 10;
 
@@ -39,12 +35,8 @@ export function tokenExpiry(headers: Headers): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-async function verifyUserToken(token: string, ctx: VerifyContext): Promise<VerifiedCredential> {
-  const opts = { token, signal: ctx.signal, headers: HEADERS };
-  const [{ data: user, headers }, facts] = await Promise.all([
-    fetchPlatform("github", `${API}/user`, User, opts),
-    fetchGitHubFacts(token, ctx.signal),
-  ]);
+async function checkUserToken(token: string, ctx: VerifyContext): Promise<VerifiedCredential> {
+  const [{ data: user, headers }, facts] = await Promise.all([githubApi("/user", User, token, ctx.signal), fetchGitHubFacts(token, ctx.signal)]);
   const identity: ExternalIdentity = {
     provider: "github",
     subject: `user:${user.id}`,
@@ -56,12 +48,11 @@ async function verifyUserToken(token: string, ctx: VerifyContext): Promise<Verif
   return { identity, expiresAt: tokenExpiry(headers) };
 }
 
-async function verifyInstallationToken(token: string, ctx: VerifyContext): Promise<VerifiedCredential> {
+async function checkInstallationToken(token: string, ctx: VerifyContext): Promise<VerifiedCredential> {
   const repos: z.infer<typeof Repo>[] = [];
   let expiresAt: number | undefined;
   for (let page = 1; page <= MAX_REPO_PAGES; page++) {
-    const url = `${API}/installation/repositories?per_page=100&page=${page}`;
-    const { data, headers } = await fetchPlatform("github", url, RepoPage, { token, signal: ctx.signal, headers: HEADERS });
+    const { data, headers } = await githubApi(`/installation/repositories?per_page=100&page=${page}`, RepoPage, token, ctx.signal);
     expiresAt ??= tokenExpiry(headers);
     repos.push(...data.repositories);
     if (data.repositories.length === 0 || repos.length >= data.total_count) break;
@@ -86,17 +77,17 @@ const INSTALLATION_PREFIX = /^ghs_/;
 const USER_PREFIX = /^(ghp_|gho_|ghu_|github_pat_)/;
 
 /**
- * Verify a GitHub user or installation token. Tokens in an unknown format (older GitHub Enterprise
+ * Check a GitHub user or installation token. Tokens in an unknown format (older GitHub Enterprise
  * servers) are tried as a user token, then as an installation token.
- * @example const { identity } = await verifyGitHub(token, ctx);
+ * @example const { identity } = await checkGitHubToken(token, ctx);
  */
-export const verifyGitHub: CredentialVerifier = async (token, ctx) => {
-  if (INSTALLATION_PREFIX.test(token)) return verifyInstallationToken(token, ctx);
-  if (USER_PREFIX.test(token)) return verifyUserToken(token, ctx);
+export const checkGitHubToken: CredentialCheck = async (token, ctx) => {
+  if (INSTALLATION_PREFIX.test(token)) return checkInstallationToken(token, ctx);
+  if (USER_PREFIX.test(token)) return checkUserToken(token, ctx);
   try {
-    return await verifyUserToken(token, ctx);
+    return await checkUserToken(token, ctx);
   } catch (err) {
     if (!(err instanceof ProviderRejectedError)) throw err;
-    return verifyInstallationToken(token, ctx);
+    return checkInstallationToken(token, ctx);
   }
 };

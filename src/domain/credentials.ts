@@ -1,10 +1,10 @@
 /**
- * The credential verifiers of RFC 8693 token exchange: one per `subject_token_type`, each asking its
- * platform whether a bot's or workload's credential is good and mapping the answer to an
- * {@link ExternalIdentity}. They throw `ProviderRejectedError` when the platform refuses the credential
- * (→ `invalid_grant`) and `DependencyUnavailableError` when it does not answer usably (→ 503).
+ * Bot and workload credentials of RFC 8693 token exchange: one `subject_token_type` per kind of platform
+ * credential, and what a platform's check of one yields. A check throws `ProviderRejectedError` when the
+ * platform refuses the credential (→ `invalid_grant`) and `DependencyUnavailableError` when it does not
+ * answer usably (→ 503).
  */
-import type { ExternalIdentity } from "../../providers/provider";
+import type { ExternalIdentity } from "./identity";
 
 /** The `subject_token_type` values we accept (CONTRACT.md), by short name. */
 export const SUBJECT_TOKEN_TYPES = {
@@ -29,14 +29,12 @@ export function credentialTypeOf(urn: string): CredentialType | undefined {
   return undefined;
 }
 
-/** What a verifier may use besides the credential. */
+/** What a check may use besides the credential. */
 export interface VerifyContext {
   /** Bounds every platform call; aborting it is an outage, not a refusal. */
   signal: AbortSignal;
   /** Now, epoch milliseconds (the app's clock, so tests can drive expiry). */
   now: number;
-  /** Discord guild ids the rules mention: bot member roles are fetched for these only. */
-  discordGuilds: readonly string[];
 }
 
 /** A credential the platform vouched for. */
@@ -47,5 +45,8 @@ export interface VerifiedCredential {
   expiresAt?: number | undefined;
 }
 
-/** One credential type's verifier. */
-export type CredentialVerifier = (credential: string, ctx: VerifyContext) => Promise<VerifiedCredential>;
+/** One credential type's check at its platform. */
+export type CredentialCheck = (credential: string, ctx: VerifyContext) => Promise<VerifiedCredential>;
+
+/** The checks available, by credential type. */
+export type CredentialChecks = Partial<Record<CredentialType, CredentialCheck>>;

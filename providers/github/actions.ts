@@ -1,19 +1,47 @@
 /**
- * `urn:authbridge:token-type:github-actions`: a GitHub Actions OIDC ID token, verified with jose against
- * GitHub's key set: RS256 only, `iss` GitHub's, `aud` our issuer (a token minted for another audience is
- * someone else's credential), `exp`/`iat` required, small clock tolerance.
+ * Credential type `github-actions` (token exchange): a GitHub Actions OIDC ID token, verified with jose
+ * against GitHub's key set: RS256 only, `iss` GitHub's, `aud` our issuer (a token minted for another
+ * audience is someone else's credential), `exp`/`iat` required, small clock tolerance.
  *
  * Subject (provider "github-actions", a namespace no login connector uses): the token's `sub` claim,
  * e.g. `repo:acme/api:ref:refs/heads/main` (or the repository's customized subject template). Several
  * runs share it with different facts (an `environment` subject covers every ref), so the grant computes a
  * token's scopes from the facts of the token just verified, never from another run's.
+ *
+ * The key set is one jose remote key set per app: fetched on first use, kept for ten minutes, and
+ * refetched early only when a token names an unknown `kid`, at most once per cooldown, so a flood of
+ * forged tokens cannot turn into a flood of requests to GitHub.
  */
-import { decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
-import { ProviderRejectedError } from "../../providers/provider";
-import { DependencyUnavailableError } from "../errors";
-import { ACTIONS_ISSUER } from "./github-actions-jwks";
-import type { CredentialVerifier } from "./types";
+import { ProviderRejectedError, type CredentialCheck } from "../../src/domain";
+import { DependencyUnavailableError } from "../../src/errors";
+
+/** The Actions OIDC issuer (the `iss` of its ID tokens). */
+export const ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
+/** Where the issuer publishes its keys. */
+export const ACTIONS_JWKS_URL = `${ACTIONS_ISSUER}/.well-known/jwks`;
+
+/** Options of {@link createActionsJwks}. */
+export interface ActionsJwksOptions {
+  /** Default {@link ACTIONS_JWKS_URL}. */
+  url?: string;
+  /** Give up on a key fetch after this many ms (default 5000). */
+  timeoutMs?: number;
+}
+
+/**
+ * The key set used to verify Actions ID tokens (create it once per app: it caches the keys).
+ * @example const jwks = createActionsJwks(); await jwtVerify(token, jwks, { issuer: ACTIONS_ISSUER });
+ */
+export function createActionsJwks(opts: ActionsJwksOptions = {}): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(opts.url ?? ACTIONS_JWKS_URL), {
+    timeoutDuration: opts.timeoutMs ?? 5000,
+    cooldownDuration: 30_000,
+    cacheMaxAge: 600_000,
+    headers: { "User-Agent": "authbridge" },
+  });
+}
 
 const CLOCK_TOLERANCE_S = 5;
 
@@ -43,10 +71,10 @@ const REFUSALS = [
 ];
 
 /**
- * Build the Actions verifier over a key set (create the set once per app: it caches the keys).
- * @example const verify = githubActionsVerifier(createActionsJwks(), config.issuer);
+ * The Actions check over a key set, for tokens minted for `audience`.
+ * @example const check = githubActionsCheck(createActionsJwks(), issuer);
  */
-export function githubActionsVerifier(jwks: JWTVerifyGetKey, audience: string): CredentialVerifier {
+export function githubActionsCheck(jwks: JWTVerifyGetKey, audience: string): CredentialCheck {
   return async (token, ctx) => {
     // Cheap refusals first, so a token that is plainly not ours never makes us fetch GitHub's keys.
     let unverified: ReturnType<typeof decodeJwt>;

@@ -1,0 +1,7 @@
+/** The entitlements hook: how token grants learn what a subject may still have. */
+
+/**
+ * Decides the subject's current roles and the scopes it may still have (`scopes: null` = no restriction,
+ * a client acting for itself). Accounts plug in here; the grants only call it.
+ */
+export type SubjectEntitlements = (sub: string) => Promise<{ scopes: string[] | null; roles: string[] }>;
