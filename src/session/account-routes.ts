@@ -50,7 +50,7 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
       accountId: session.accountId,
       currentSid: session.sid,
       csrf: csrfValue,
-      identities: identities.map((i) => ({ id: i.id, provider: i.provider, username: i.username, avatar: i.avatar })),
+      identities: identities.map((i) => ({ id: i.id, provider: i.provider, subject: i.subject, username: i.username, avatar: i.avatar })),
       sessions,
       linkable: [...providers.values()].map((p) => ({ id: p.id, label: p.label })),
       notice: NOTICES[c.req.query("done") ?? ""],

@@ -10,10 +10,23 @@ export interface AccountView {
   accountId: string;
   currentSid: string;
   csrf: string;
-  identities: { id: string; provider: string; username: string | null; avatar: string | null }[];
+  identities: { id: string; provider: string; subject: string; username: string | null; avatar: string | null }[];
   sessions: { id: string; userAgent: string | null; createdAt: number }[];
   linkable: { id: string; label: string }[];
   notice?: string | undefined;
+}
+
+const PLATFORM_NAMES: Record<string, string> = { github: "GitHub", discord: "Discord", slack: "Slack", "github-actions": "GitHub Actions" };
+
+/**
+ * The platform an identity belongs to, as people call it. A dev-login identity impersonates a platform
+ * (its subject is `platform:id`, see providers/dev.ts), so it reads "GitHub (dev)", not "dev".
+ * @example identityLabel("dev", "github:7") // "GitHub (dev)"
+ */
+export function identityLabel(provider: string, subject: string): string {
+  if (provider !== "dev") return PLATFORM_NAMES[provider] ?? provider;
+  const platform = subject.slice(0, Math.max(0, subject.indexOf(":")));
+  return `${PLATFORM_NAMES[platform] ?? "Dev login"} (dev)`;
 }
 
 function PostButton(props: { action: string; csrf: string; label: string; disabled?: boolean }) {
@@ -40,7 +53,7 @@ export function accountPage(c: Context, v: AccountView): Response | Promise<Resp
         {v.identities.map((i) => (
           <li data-provider={i.provider}>
             <span>
-              <strong>{i.provider}</strong> {i.username ?? ""}
+              <strong>{identityLabel(i.provider, i.subject)}</strong> {i.username ?? ""}
             </span>
             <PostButton action={`/account/identities/${i.id}/unlink`} csrf={v.csrf} label="Unlink" disabled={onlyOne} />
           </li>

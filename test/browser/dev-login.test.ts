@@ -82,6 +82,8 @@ describe.skipIf(!hasChromium)("in a browser", () => {
     await Promise.all([page.waitForURL(`${issuer}/account`), page.click('button[type="submit"]')]);
     expect(await page.locator("#identities li").count()).toBe(2);
     expect(await page.locator("#identities").textContent()).toContain("ada-on-discord");
+    // Dev identities read as the platform they stand for.
+    expect(await page.locator("#identities li strong").allTextContents()).toEqual(["GitHub (dev)", "Discord (dev)"]);
     await page.screenshot({ path: process.env.AUTHBRIDGE_SCREENSHOT ?? `${dir.path}/account.png` });
 
     const second = page.locator("#identities li", { hasText: "ada-on-discord" });
