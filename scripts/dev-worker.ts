@@ -1,10 +1,12 @@
 /**
- * `npm run dev:worker`: the Workers build in workerd via `wrangler dev` on http://localhost:8787, with no
- * setup on a fresh clone. Workers cannot use the embedded defaults (no files, no embedded store), so this
+ * `npm run dev:worker`: the Workers build in workerd via `wrangler dev` on http://localhost:8787 (another
+ * port with `npm run dev:worker -- --port 8788` or PORT=8788), with no setup on a fresh clone. Workers cannot use the embedded defaults (no files, no embedded store), so this
  * starts what production gets from Turso and Upstash, locally and on loopback only:
  *   - sqld (libSQL server) on a free port, database kept in .data/worker-dev.sqld, migrations applied;
  *   - redis-server (no persistence) behind the Upstash REST bridge from test/support;
- *   - a dev AUTHBRIDGE_SECRET generated once and kept in .data/worker-dev.secret.
+ *   - a dev AUTHBRIDGE_SECRET generated once and kept in .data/worker-dev.secret;
+ *   - AUTHBRIDGE_ISSUER http://localhost:PORT and the dev login (the worker refuses a localhost issuer
+ *     without it), unless your environment or .dev.vars sets them.
  * They reach wrangler through a generated env file (.data/worker-dev.vars, mode 0600) rather than
  * `--var`, so the secret never shows up in `ps`. A `.dev.vars` of your own (e.g. connector credentials) is
  * loaded first. Everything is stopped on exit, Ctrl-C or when wrangler ends.
@@ -23,8 +25,28 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const DATA = join(ROOT, ".data");
 const SECRET_FILE = join(DATA, "worker-dev.secret");
 const VARS_FILE = join(DATA, "worker-dev.vars");
+const DEFAULTS_FILE = join(DATA, "worker-dev.defaults");
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
-const PORT = 8787;
+const DEFAULT_PORT = 8787;
+
+/**
+ * The port from `--port N` / `--port=N` (taken out of the arguments passed on to wrangler), else PORT,
+ * else 8787. Wrangler would take `--port` too, but the issuer must name the same port.
+ */
+function portFrom(argv: string[], env: NodeJS.ProcessEnv): { port: number; rest: string[] } {
+  const rest: string[] = [];
+  let raw: string | undefined = env.PORT;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--port") raw = argv[++i];
+    else if (a.startsWith("--port=")) raw = a.slice("--port=".length);
+    else rest.push(a);
+  }
+  if (raw === undefined || raw === "") return { port: DEFAULT_PORT, rest };
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) fail(`dev:worker: --port / PORT must be a port number (1-65535), got "${raw}"`);
+  return { port, rest };
+}
 
 function fail(message: string): never {
   console.error(message);
@@ -52,6 +74,12 @@ function readOrCreateSecret(): string {
   return secret;
 }
 
+/** A dotenv file readable by this user only (it may hold the secret). */
+function writeEnvFile(path: string, vars: Record<string, string>): void {
+  writeFileSync(path, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
 const cleanups: Array<() => Promise<unknown>> = [];
 let stopping: Promise<void> | undefined;
 
@@ -65,6 +93,7 @@ function shutdown(code: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const { port, rest: wranglerArgs } = portFrom(process.argv.slice(2), process.env);
   const redisBin = findRedis();
   if (!redisBin) {
     fail(
@@ -113,14 +142,22 @@ async function main(): Promise<void> {
     UPSTASH_REDIS_REST_TOKEN: bridge.token,
     AUTHBRIDGE_SECRET: secret,
   };
-  writeFileSync(VARS_FILE, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
-  chmodSync(VARS_FILE, 0o600);
+  // Local work on a localhost issuer: the dev login lets you sign in without platform credentials, and
+  // the worker refuses a localhost issuer without it. Loaded before .dev.vars so your own values win.
+  const defaults: Record<string, string> = {
+    AUTHBRIDGE_ISSUER: process.env.AUTHBRIDGE_ISSUER ?? `http://localhost:${port}`,
+    AUTHBRIDGE_DEV_LOGIN: process.env.AUTHBRIDGE_DEV_LOGIN ?? "1",
+  };
+  writeEnvFile(VARS_FILE, vars);
+  writeEnvFile(DEFAULTS_FILE, defaults);
   console.log(`dev:worker: sqld on ${databaseUrl} (.data/worker-dev.sqld), redis on port ${redis.port} behind ${bridge.url}`);
+  console.log(`dev:worker: the worker will answer on http://localhost:${port}`);
 
-  const envFiles = [...(existsSync(join(ROOT, ".dev.vars")) ? [".dev.vars"] : []), resolve(VARS_FILE)];
+  // Later files override earlier ones: the defaults, then your .dev.vars, then the local servers' URLs.
+  const envFiles = [resolve(DEFAULTS_FILE), ...(existsSync(join(ROOT, ".dev.vars")) ? [".dev.vars"] : []), resolve(VARS_FILE)];
   const wrangler = spawn(
     WRANGLER,
-    ["dev", "--port", String(PORT), ...envFiles.flatMap((f) => ["--env-file", f]), ...process.argv.slice(2)],
+    ["dev", "--port", String(port), ...envFiles.flatMap((f) => ["--env-file", f]), ...wranglerArgs],
     {
       cwd: ROOT,
       stdio: "inherit",

@@ -1,7 +1,8 @@
 /**
  * Workers entry (`wrangler dev` / deploy): `export default { fetch }`.
  *
- * Configuration comes from the bindings (vars and secrets). It is validated once per isolate, keyed on the
+ * Configuration comes from the bindings (vars and secrets); AUTHBRIDGE_ISSUER is required and may be
+ * localhost only with the dev login on. It is validated once per isolate, keyed on the
  * identity of the `env` object, and the app is built once for it. Invalid configuration answers every
  * request with 500 problem+json naming the bad variables (names only, never values) and is logged once.
  *
@@ -10,7 +11,7 @@
  */
 import type { ExecutionContext, Hono } from "hono";
 import { createApp } from "./app";
-import { CONFIG_VARIABLES, ConfigError, parseConfig } from "./config";
+import { CONFIG_VARIABLES, ConfigError, isLocalIssuer, parseConfig } from "./config";
 import type { AppDeps } from "./deps";
 import { consoleLogger as logger } from "./lib/log";
 import { withTimeout } from "./lib/timeout";
@@ -56,9 +57,31 @@ function stringBindings(env: WorkerEnv): Record<string, string | undefined> {
   return out;
 }
 
+/**
+ * A deployed worker must know its public URL: a localhost issuer there would put `http://localhost:8787`
+ * in every token and metadata document. Only local work (`npm run dev:worker`, which turns the dev login
+ * on) may use one. Checked on the raw bindings so its problem is reported together with parseConfig's.
+ */
+function issuerProblem(env: Record<string, string | undefined>): string | undefined {
+  if (env.AUTHBRIDGE_DEV_LOGIN === "1" || env.AUTHBRIDGE_DEV_LOGIN === "true") return undefined;
+  if (!env.AUTHBRIDGE_ISSUER) return "AUTHBRIDGE_ISSUER: required on Workers: the worker's public https URL, e.g. https://auth.example.com";
+  if (URL.canParse(env.AUTHBRIDGE_ISSUER) && isLocalIssuer(env.AUTHBRIDGE_ISSUER))
+    return "AUTHBRIDGE_ISSUER: a localhost issuer is refused on Workers unless AUTHBRIDGE_DEV_LOGIN=1 (local work); set the worker's public https URL";
+  return undefined;
+}
+
 function build(env: WorkerEnv): Instance {
   try {
-    const config = parseConfig(stringBindings(env), "workers");
+    const bindings = stringBindings(env);
+    const refused = issuerProblem(bindings);
+    let config;
+    try {
+      config = parseConfig(bindings, "workers");
+    } catch (e) {
+      if (refused && e instanceof ConfigError) throw new ConfigError([refused, ...e.problems]);
+      throw e;
+    }
+    if (refused) throw new ConfigError([refused]);
     const deps = buildDeps(config, logger, { directIp: (c) => c.req.header("cf-connecting-ip") });
     return { ok: true, app: createApp(deps), deps, keyReady: undefined };
   } catch (e) {

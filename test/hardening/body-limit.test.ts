@@ -205,7 +205,7 @@ describe("Workers build (workerd): a streamed oversized body", () => {
     await applyMigrations(migrator.db);
     migrator.client.close();
     worker = await startWorker({
-      AUTHBRIDGE_ISSUER: "http://localhost:8787",
+      AUTHBRIDGE_ISSUER: "https://auth.example.com",
       AUTHBRIDGE_SECRET: generateSecret(),
       DATABASE_URL: sqld.url,
       UPSTASH_REDIS_REST_URL: bridge.url,

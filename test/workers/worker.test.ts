@@ -48,7 +48,8 @@ describe("Workers build (workerd) against sqld and the Upstash bridge", () => {
   let nodeDeps: AppDeps | undefined;
   let nodeFetch: (path: string) => Promise<Response>;
   let workerCreatedKey = false;
-  const env: Record<string, string> = { AUTHBRIDGE_ISSUER: "http://localhost:8787", AUTHBRIDGE_SECRET: generateSecret() };
+  // A deployed worker's issuer: Workers refuse a localhost one unless the dev login is on.
+  const env: Record<string, string> = { AUTHBRIDGE_ISSUER: "https://auth.example.com", AUTHBRIDGE_SECRET: generateSecret() };
 
   beforeAll(async () => {
     [sqld, redis] = await Promise.all([startSqld(), startRedis()]);
@@ -134,7 +135,7 @@ describe("Workers entry with invalid bindings", () => {
     await worker?.stop();
   });
 
-  test("answers 500 problem+json naming DATABASE_URL without leaking values", async () => {
+  test("answers 500 problem+json naming the localhost issuer and DATABASE_URL without leaking values", async () => {
     for (const path of ["/healthz", "/.well-known/jwks.json"]) {
       const res = await fetch(`${worker!.url}${path}`);
       const text = await res.text();
@@ -143,7 +144,8 @@ describe("Workers entry with invalid bindings", () => {
       const body = JSON.parse(text) as { status: number; detail: string; invalid_variables: string[] };
       expect(body.status).toBe(500);
       expect(body.detail).toMatch(/configuration is invalid/);
-      expect(body.invalid_variables).toEqual(["DATABASE_URL"]);
+      // A localhost issuer without the dev login is what a naive deploy would run with: refused too.
+      expect(body.invalid_variables).toEqual(["AUTHBRIDGE_ISSUER", "DATABASE_URL"]);
       expect(text).not.toContain(secret);
       expect(text).not.toContain("unused-token");
     }
@@ -152,6 +154,7 @@ describe("Workers entry with invalid bindings", () => {
     for (let i = 0; i < 40 && !worker!.logs.join("\n").includes("DATABASE_URL"); i++) await new Promise((r) => setTimeout(r, 50));
     const logged = worker!.logs.join("\n");
     expect(logged).toContain("DATABASE_URL");
+    expect(logged).toContain("AUTHBRIDGE_ISSUER: a localhost issuer is refused on Workers unless AUTHBRIDGE_DEV_LOGIN=1");
     expect(logged).not.toContain(secret);
   });
 });
