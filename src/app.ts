@@ -22,7 +22,7 @@ import { revokeRoutes } from "./oauth/revoke";
 import { tokenRoutes } from "./oauth/token";
 import { userinfoRoutes } from "./oauth/userinfo";
 import { buildPlatforms, loginProviders } from "./platforms";
-import { limitAuthFailures, rateLimit } from "./ratelimit/middleware";
+import { rateLimit } from "./ratelimit/middleware";
 import { createServices } from "./services";
 import { accountRoutes } from "./session/account-routes";
 
@@ -59,12 +59,9 @@ export function createApp(deps: AppDeps): Hono {
       userinfo_endpoint: `${issuer}/userinfo`,
     },
   ];
-  const { rateLimitPerMinute: perMinute, authFailuresPerMinute } = deps.config;
-  // Every endpoint that authenticates a client: volume per address, failures per client and address.
-  for (const path of ["/token", "/introspect", "/revoke"]) {
-    app.use(path, rateLimit(deps, deps.localLimiter, { name: path.slice(1), limit: perMinute, windowSeconds: 60 }));
-    app.use(path, limitAuthFailures(deps, { name: "auth-failures", limit: authFailuresPerMinute, windowSeconds: 60 }));
-  }
+  const perMinute = deps.config.rateLimitPerMinute;
+  // The endpoints that authenticate a client (/token, /introspect, /revoke) carry their own rate limits
+  // and error format (oauth/endpoint.ts).
   // Callbacks come from browsers, keyed by address: a tenth of the API budget is plenty for people.
   app.use("/auth/:provider/callback", rateLimit(deps, deps.rateLimiter, { name: "callback", limit: Math.ceil(perMinute / 10), windowSeconds: 60 }, { html: true }));
   app.route("/", healthRoutes(deps));
@@ -75,9 +72,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route(
     "/",
     tokenRoutes(deps, {
-      authorization_code: authorizationCodeGrant(services, entitlements),
-      client_credentials: clientCredentialsGrant,
-      refresh_token: refreshTokenGrant(services, entitlements),
+      authorization_code: authorizationCodeGrant(deps, { services, entitlements }),
+      client_credentials: clientCredentialsGrant(deps),
+      refresh_token: refreshTokenGrant(deps, { services, entitlements }),
       "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps, { platforms }),
     }),
   );

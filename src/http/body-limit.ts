@@ -8,6 +8,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { MAX_FORM_BYTES } from "../oauth/form";
 import { errorPage } from "../ui/error-page";
+import { problem } from "./problem";
 
 /** Paths answered in the OAuth JSON error shape (RFC 6749 §5.2). */
 const OAUTH_PATHS = new Set(["/token", "/revoke", "/introspect"]);
@@ -28,8 +29,7 @@ function tooLarge(c: Context): Response | Promise<Response> {
   if (BROWSER_PATH.test(path)) {
     return errorPage(c, { status: 413, title: "Request too large", message: `The form sent was too large: ${TOO_LARGE}.` });
   }
-  const problem = { type: "about:blank", title: "Payload Too Large", status: 413, detail: TOO_LARGE };
-  return c.body(JSON.stringify(problem), 413, { ...NO_STORE, "Content-Type": "application/problem+json" });
+  return problem(c, 413, "Payload Too Large", TOO_LARGE);
 }
 
 /**

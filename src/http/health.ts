@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import type { AppDeps } from "../deps";
 import { withTimeout } from "../lib/timeout";
+import { problem } from "./problem";
 
 /** Bound for each probe (ms). */
 export const HEALTH_PROBE_MS = 1500;
@@ -28,13 +29,8 @@ export function healthRoutes(deps: AppDeps) {
       probe(() => deps.store.ping(), "state store"),
     ]);
     const checks = { database, state_store: stateStore };
-    c.header("Cache-Control", "no-store");
-    if (database === "ok" && stateStore === "ok") return c.json({ status: "ok", checks });
+    if (database === "ok" && stateStore === "ok") return c.json({ status: "ok", checks }, 200, { "Cache-Control": "no-store" });
     const down = [database !== "ok" ? "database" : null, stateStore !== "ok" ? "state store" : null].filter(Boolean);
-    return c.body(
-      JSON.stringify({ type: "about:blank", title: "Service Unavailable", status: 503, detail: `${down.join(" and ")} unavailable`, checks }),
-      503,
-      { "Content-Type": "application/problem+json" },
-    );
+    return problem(c, 503, "Service Unavailable", `${down.join(" and ")} unavailable`, { checks });
   });
 }

@@ -6,7 +6,6 @@
  * was issued to, and — for access tokens — resource servers the operator allowed to introspect the
  * token's audience (`clients create … --introspect AUDIENCE`). To anyone else every token is inactive.
  */
-import { Hono } from "hono";
 import { authenticateClient } from "../clients/authenticate";
 import { findClient, type Client } from "../clients/registry";
 import type { AppDeps } from "../deps";
@@ -14,6 +13,7 @@ import { OAuthError } from "../errors";
 import { accessTokenMarkRefs, authorizedAtMs, isCoveredByMark, refreshMarkRefs } from "../store/store";
 import { looksLikeRefreshToken, refreshKey, type RefreshGrant } from "../tokens/refresh";
 import { verifyOwnAccessToken } from "../tokens/verify-own";
+import { oauthEndpoint } from "./endpoint";
 import { readForm } from "./form";
 
 const INACTIVE = { active: false } as const;
@@ -65,7 +65,7 @@ async function introspectRefresh(deps: AppDeps, token: string, callerId: string,
 
 /** Routes: `/introspect`. */
 export function introspectRoutes(deps: AppDeps) {
-  return new Hono().post("/introspect", async (c) => {
+  return oauthEndpoint(deps, "/introspect").post("/introspect", async (c) => {
     const form = await readForm(c);
     const caller = await authenticateClient(deps.db, c.req.header("authorization"), form.params);
     if (caller.method === "none") throw new OAuthError("invalid_client", "introspection needs a confidential client");

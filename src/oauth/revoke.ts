@@ -5,13 +5,13 @@
  * alone, as the RFC asks (nothing is revealed about them). `token_type_hint` is only a hint: an unknown
  * value is ignored (§2.1), and the token's own shape decides.
  */
-import { Hono } from "hono";
 import { recordAudit } from "../audit";
 import { authenticateClient } from "../clients/authenticate";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
 import { looksLikeRefreshToken, refreshKey } from "../tokens/refresh";
 import { verifyOwnAccessToken } from "../tokens/verify-own";
+import { oauthEndpoint } from "./endpoint";
 import { readForm } from "./form";
 
 async function revokeRefresh(deps: AppDeps, token: string, clientId: string, now: number): Promise<boolean> {
@@ -37,7 +37,7 @@ async function revokeAccess(deps: AppDeps, token: string, clientId: string, now:
 
 /** Routes: `/revoke`. */
 export function revokeRoutes(deps: AppDeps) {
-  return new Hono().post("/revoke", async (c) => {
+  return oauthEndpoint(deps, "/revoke").post("/revoke", async (c) => {
     const form = await readForm(c);
     const { client } = await authenticateClient(deps.db, c.req.header("authorization"), form.params);
     const token = form.params.token;

@@ -1,41 +1,43 @@
 /**
  * `POST /token`: reads the form, authenticates the client, checks the client may use the grant, then hands
- * over to the grant's handler. Responses are never cached.
+ * over to the grant (built with the toolkit in `grants/grant.ts`) and answers with what it issued.
+ * Responses are never cached; errors are answered in the OAuth JSON format by the endpoint's own handler.
  */
-import { Hono } from "hono";
-import { authenticateClient, type AuthenticatedClient } from "../clients/authenticate";
+import type { AuthenticatedClient } from "../clients/authenticate";
+import { authenticateClient } from "../clients/authenticate";
 import type { GrantType } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
+import { oauthEndpoint } from "./endpoint";
 import { readForm, type OAuthForm } from "./form";
+import { tokenResponse, type IssuedTokens } from "./grants/grant";
 
 /** A successful token response (RFC 6749 §5.1, RFC 8693 §2.2.1). */
 export interface TokenResponse {
   access_token: string;
+  issued_token_type?: string;
   token_type: "Bearer";
   expires_in: number;
   scope: string;
   refresh_token?: string;
-  issued_token_type?: string;
 }
 
-/** What a grant handler gets. */
+/** What a grant handler gets (it was built over the app's deps). */
 export interface GrantContext {
-  deps: AppDeps;
   form: OAuthForm;
   caller: AuthenticatedClient;
   userAgent: string | undefined;
 }
 
-/** One grant's handler. */
-export type GrantHandler = (ctx: GrantContext) => Promise<TokenResponse>;
+/** One grant's handler (see `defineGrant`): what it issued, or a thrown OAuthError. */
+export type GrantHandler = (ctx: GrantContext) => Promise<IssuedTokens>;
 
 /**
  * Routes: `/token` over the given grant handlers.
- * @example tokenRoutes(deps, { client_credentials: clientCredentialsGrant })
+ * @example tokenRoutes(deps, { client_credentials: clientCredentialsGrant(deps) })
  */
 export function tokenRoutes(deps: AppDeps, grants: Partial<Record<GrantType, GrantHandler>>) {
-  return new Hono().post("/token", async (c) => {
+  return oauthEndpoint(deps, "/token").post("/token", async (c) => {
     const form = await readForm(c);
     const grantType = form.params.grant_type;
     if (!grantType) throw new OAuthError("invalid_request", "grant_type is required");
@@ -44,7 +46,6 @@ export function tokenRoutes(deps: AppDeps, grants: Partial<Record<GrantType, Gra
     const caller = await authenticateClient(deps.db, c.req.header("authorization"), form.params);
     if (!caller.client.grants.includes(grantType as GrantType))
       throw new OAuthError("unauthorized_client", "this client may not use this grant type");
-    const body = await handler({ deps, form, caller, userAgent: c.req.header("user-agent") });
-    return c.json(body, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
+    return tokenResponse(c, await handler({ form, caller, userAgent: c.req.header("user-agent") }));
   });
 }

@@ -5,6 +5,7 @@
  * code revokes what the first redemption issued.
  */
 import type { SubjectEntitlements } from "../../domain";
+import type { AppDeps } from "../../deps";
 import { OAuthError } from "../../errors";
 import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
@@ -12,13 +13,22 @@ import { signAccessToken } from "../../tokens/access";
 import { codeRevoked, rememberRedeemed, restoreCode, revokeReplayed, takeCode } from "../codes";
 import { verifyPkce } from "../pkce";
 import type { GrantHandler } from "../token";
+import { defineGrant } from "./grant";
 
-/** Build the handler for `grant_type=authorization_code`. */
-export function authorizationCodeGrant(services: Services, entitlements: SubjectEntitlements): GrantHandler {
-  return async ({ deps, form, caller }) => {
-    const { code, redirect_uri: redirectUri, code_verifier: verifier } = form.params;
-    if (!code) throw new OAuthError("invalid_request", "code is required");
-    if (!verifier) throw new OAuthError("invalid_request", "code_verifier is required");
+/** What the grant needs besides the app: the refresh service and the entitlements hook. */
+export interface AuthorizationCodeOptions {
+  services: Services;
+  entitlements: SubjectEntitlements;
+}
+
+/**
+ * Build the handler for `grant_type=authorization_code`.
+ * @example tokenRoutes(deps, { authorization_code: authorizationCodeGrant(deps, { services, entitlements }) })
+ */
+export function authorizationCodeGrant(deps: AppDeps, { services, entitlements }: AuthorizationCodeOptions): GrantHandler {
+  const parameters = { required: ["code", "code_verifier"], optional: ["redirect_uri"] } as const;
+  return defineGrant(parameters, async ({ params, caller }) => {
+    const { code, redirect_uri: redirectUri, code_verifier: verifier } = params;
     const grant = await takeCode(deps, code);
     if (!grant) {
       await revokeReplayed(deps, code);
@@ -48,18 +58,12 @@ export function authorizationCodeGrant(services: Services, entitlements: Subject
         // entitlements of that moment.
         await services.refresh.issue({ clientId: grant.clientId, sub: grant.accountId, sid: grant.sid, grant: { scopes: grant.scopes, aud: grant.aud }, authAt: grant.authAt, now })
       : undefined;
-    const at = await signAccessToken(
+    const access = await signAccessToken(
       deps.keys,
       { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: Math.floor(now / 1000) },
       { sub: grant.accountId, clientId: grant.clientId, scopes, roles: current.roles, sid: grant.sid, grantId: rt?.record.family, aud: grant.aud },
     );
-    await rememberRedeemed(deps, code, { family: rt?.record.family ?? "none", jti: at.jti, accessExp: at.exp, refreshExp: rt?.record.exp ?? at.exp });
-    return {
-      access_token: at.token,
-      token_type: "Bearer",
-      expires_in: deps.config.accessTokenTtl,
-      scope: at.scope,
-      ...(rt ? { refresh_token: rt.token } : {}),
-    };
-  };
+    await rememberRedeemed(deps, code, { family: rt?.record.family ?? "none", jti: access.jti, accessExp: access.exp, refreshExp: rt?.record.exp ?? access.exp });
+    return { access, refreshToken: rt?.token };
+  });
 }

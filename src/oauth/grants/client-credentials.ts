@@ -3,23 +3,30 @@
  * for ∩ what it may have (all it may have when it asks for nothing); asking only for scopes it may not
  * have is `invalid_scope` (RFC 6749 §5.2), not an empty token. No refresh token; `sub` = client id.
  */
+import type { AppDeps } from "../../deps";
 import { OAuthError } from "../../errors";
 import { signAccessToken } from "../../tokens/access";
 import { chooseAudience } from "../audience";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
+import { defineGrant } from "./grant";
 
-/** Handler for `grant_type=client_credentials`. */
-export const clientCredentialsGrant: GrantHandler = async ({ deps, form, caller }) => {
-  const { client } = caller;
-  const requested = parseScope(form.params.scope);
-  const scopes = requested.length === 0 ? client.scopes : requested.filter((s) => client.scopes.includes(s));
-  if (requested.length > 0 && scopes.length === 0) throw new OAuthError("invalid_scope", "none of the requested scopes may be granted to this client");
-  const aud = chooseAudience(client, form.resources, deps.config.audience);
-  const at = await signAccessToken(
-    deps.keys,
-    { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: Math.floor(deps.now() / 1000) },
-    { sub: client.id, clientId: client.id, scopes, roles: [], aud },
-  );
-  return { access_token: at.token, token_type: "Bearer", expires_in: deps.config.accessTokenTtl, scope: at.scope };
-};
+/**
+ * Build the handler for `grant_type=client_credentials` (it needs nothing beyond the app).
+ * @example tokenRoutes(deps, { client_credentials: clientCredentialsGrant(deps) })
+ */
+export function clientCredentialsGrant(deps: AppDeps): GrantHandler {
+  return defineGrant({ required: [], optional: ["scope"] }, async ({ params, resources, caller }) => {
+    const { client } = caller;
+    const requested = parseScope(params.scope);
+    const scopes = requested.length === 0 ? client.scopes : requested.filter((s) => client.scopes.includes(s));
+    if (requested.length > 0 && scopes.length === 0) throw new OAuthError("invalid_scope", "none of the requested scopes may be granted to this client");
+    const aud = chooseAudience(client, resources, deps.config.audience);
+    const access = await signAccessToken(
+      deps.keys,
+      { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: Math.floor(deps.now() / 1000) },
+      { sub: client.id, clientId: client.id, scopes, roles: [], aud },
+    );
+    return { access };
+  });
+}

@@ -4,6 +4,7 @@
  * revoked the family in that same store call, and is recorded in the audit log.
  */
 import { recordAudit } from "../../audit";
+import type { AppDeps } from "../../deps";
 import type { SubjectEntitlements } from "../../domain";
 import { OAuthError } from "../../errors";
 import { effectiveScopes } from "../../rules/evaluate";
@@ -12,13 +13,23 @@ import type { Rotation } from "../../tokens/refresh";
 import { signAccessToken } from "../../tokens/access";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
+import { defineGrant, type IssuedTokens } from "./grant";
 
-/** Build the handler for `grant_type=refresh_token`. */
-export function refreshTokenGrant(services: Services, entitlements: SubjectEntitlements): GrantHandler {
-  return async ({ deps, form, caller }) => {
-    const presented = form.params.refresh_token;
-    if (!presented) throw new OAuthError("invalid_request", "refresh_token is required");
-    const requested = parseScope(form.params.scope);
+/** What the grant needs besides the app: the refresh service and the entitlements hook. */
+export interface RefreshTokenOptions {
+  services: Services;
+  entitlements: SubjectEntitlements;
+}
+
+/**
+ * Build the handler for `grant_type=refresh_token`.
+ * @example tokenRoutes(deps, { refresh_token: refreshTokenGrant(deps, { services, entitlements }) })
+ */
+export function refreshTokenGrant(deps: AppDeps, { services, entitlements }: RefreshTokenOptions): GrantHandler {
+  const parameters = { required: ["refresh_token"], optional: ["scope"] } as const;
+  return defineGrant(parameters, async ({ params, caller }) => {
+    const presented = params.refresh_token;
+    const requested = parseScope(params.scope);
     const now = deps.now();
     const r = await services.refresh.rotate(presented, caller.client.id, now);
     if (!r.ok) {
@@ -37,7 +48,7 @@ export function refreshTokenGrant(services: Services, entitlements: SubjectEntit
       throw err;
     }
 
-    async function answer(r: Extract<Rotation, { ok: true }>) {
+    async function answer(r: Extract<Rotation, { ok: true }>): Promise<IssuedTokens> {
       const granted = r.grant.scopes;
       if (granted.length > 0 && requested.some((s) => !granted.includes(s)))
         throw new OAuthError("invalid_scope", "a refresh cannot add scopes that were not granted");
@@ -47,19 +58,13 @@ export function refreshTokenGrant(services: Services, entitlements: SubjectEntit
       // Entitlements are re-applied on every refresh: scopes lost upstream go, newly earned ones (within
       // what was asked for) arrive. A client acting for itself has no entitlements to apply.
       const scopes = effectiveScopes(asked, current.scopes ?? asked, client.scopes.length > 0 ? client.scopes : null);
-      const at = await signAccessToken(
+      // The rotation's own iat and jti: a retry inside the grace window gets a byte-identical answer.
+      const access = await signAccessToken(
         deps.keys,
         { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: r.issuedAt, jti: r.jti },
         { sub: r.record.sub, clientId: r.record.clientId, scopes, roles: current.roles, sid: r.record.sid, grantId: r.record.family, aud: r.grant.aud },
       );
-      return {
-        access_token: at.token,
-        token_type: "Bearer" as const,
-        // Relative to the token's own iat, so a retry inside the grace window gets a byte-identical answer.
-        expires_in: at.exp - at.iat,
-        scope: at.scope,
-        refresh_token: r.token,
-      };
+      return { access, refreshToken: r.token };
     }
-  };
+  });
 }

@@ -19,6 +19,14 @@ import { signAccessToken } from "../../tokens/access";
 import { chooseAudience } from "../audience";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
+import { defineGrant } from "./grant";
+
+/** RFC 8693 §2.1 parameters; delegation (`actor_token`) is not offered. */
+const PARAMETERS = {
+  required: ["subject_token", "subject_token_type"],
+  optional: ["requested_token_type", "scope", "audience"],
+  refused: { actor_token: "delegation (actor_token) is not supported", actor_token_type: "delegation (actor_token) is not supported" },
+} as const;
 
 /** Options of {@link tokenExchangeGrant} (defaults suit production). */
 export interface TokenExchangeOptions {
@@ -37,12 +45,8 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): G
   const { rules, issuer } = deps.config;
   const sealKey = deriveKey(deps.config.secret, "provider-token-encryption");
 
-  return async ({ deps, form, caller }) => {
-    const p = form.params;
-    if (p.actor_token !== undefined || p.actor_token_type !== undefined) throw new OAuthError("invalid_request", "delegation (actor_token) is not supported");
+  return defineGrant(PARAMETERS, async ({ params: p, resources, caller }) => {
     const credential = p.subject_token;
-    if (!credential) throw new OAuthError("invalid_request", "subject_token is required");
-    if (!p.subject_token_type) throw new OAuthError("invalid_request", "subject_token_type is required");
     const type = credentialTypeOf(p.subject_token_type);
     if (!type) throw new OAuthError("unsupported_token_type", "this subject_token_type is not supported");
     if (p.requested_token_type !== undefined && p.requested_token_type !== ACCESS_TOKEN_TYPE)
@@ -50,7 +54,7 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): G
     const requested = parseScope(p.scope);
     const client = caller.client;
     // RFC 8693 `audience` and RFC 8707 `resource` name the same thing here: one target per token.
-    const aud = chooseAudience(client, p.audience !== undefined ? [...form.resources, p.audience] : form.resources, deps.config.audience);
+    const aud = chooseAudience(client, p.audience !== undefined ? [...resources, p.audience] : resources, deps.config.audience);
 
     // Asked of the platforms, never switched on by name: whichever offers this credential type checks it.
     const check = credentialCheckOf(opts.platforms.values(), type);
@@ -85,11 +89,11 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): G
     // Our token never outlives the credential it was exchanged for (an Actions token lives minutes).
     const credentialLeft = verified.expiresAt !== undefined ? Math.floor((verified.expiresAt - now) / 1000) : Number.POSITIVE_INFINITY;
     const ttl = Math.max(1, Math.min(deps.config.accessTokenTtl, credentialLeft));
-    const at = await signAccessToken(
+    const access = await signAccessToken(
       deps.keys,
       { issuer, ttl, iat: Math.floor(now / 1000) },
       { sub: accountId, clientId: client.id, scopes, roles: entitled.roles, aud },
     );
-    return { access_token: at.token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: "Bearer", expires_in: ttl, scope: at.scope };
-  };
+    return { access, issuedTokenType: ACCESS_TOKEN_TYPE };
+  });
 }

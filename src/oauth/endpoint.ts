@@ -1,0 +1,25 @@
+/**
+ * The shell of each client-authenticating OAuth endpoint (`/token`, `/revoke`, `/introspect`): a sub-app
+ * that owns its error format (RFC 6749 JSON, through its own `onError`) and its rate limits — request
+ * volume per address, and failed client authentications per client and address. The limits live inside
+ * the sub-app so that even their own failures are answered in the endpoint's format.
+ */
+import { Hono } from "hono";
+import type { AppDeps } from "../deps";
+import { oauthErrorHandler } from "../http/on-error";
+import { limitAuthFailures, rateLimit } from "../ratelimit/middleware";
+
+/** The endpoints that authenticate clients. */
+export type OAuthEndpointPath = "/token" | "/revoke" | "/introspect";
+
+/**
+ * A sub-app for one OAuth endpoint; add the route to it.
+ * @example oauthEndpoint(deps, "/revoke").post("/revoke", handler)
+ */
+export function oauthEndpoint(deps: AppDeps, path: OAuthEndpointPath): Hono {
+  const { rateLimitPerMinute, authFailuresPerMinute } = deps.config;
+  return new Hono()
+    .onError(oauthErrorHandler(deps.logger))
+    .use(path, rateLimit(deps, deps.localLimiter, { name: path.slice(1), limit: rateLimitPerMinute, windowSeconds: 60 }))
+    .use(path, limitAuthFailures(deps, { name: "auth-failures", limit: authFailuresPerMinute, windowSeconds: 60 }));
+}
