@@ -61,11 +61,3 @@ export async function fetchPlatform<S extends z.ZodType>(
   if (!parsed.success) throw new DependencyUnavailableError("provider", `${provider} gave an unexpected answer`, { cause: parsed.error });
   return { data: parsed.data, headers: res.headers };
 }
-
-/**
- * {@link fetchPlatform} without the headers.
- * @example const orgs = await fetchProviderJson("github", url, z.array(Org), { token, signal });
- */
-export async function fetchProviderJson<S extends z.ZodType>(provider: string, url: string, schema: S, opts: PlatformFetchOptions): Promise<z.output<S>> {
-  return (await fetchPlatform(provider, url, schema, opts)).data;
-}

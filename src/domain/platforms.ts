@@ -22,14 +22,6 @@ export const FACTS_PROVIDERS = [...PLATFORMS, "github-actions"] as const;
 export type FactsProvider = (typeof FACTS_PROVIDERS)[number];
 
 /**
- * True for a platform id.
- * @example isPlatformId("github") // true; isPlatformId("dev") // false
- */
-export function isPlatformId(value: string): value is PlatformId {
-  return (PLATFORMS as readonly string[]).includes(value);
-}
-
-/**
  * True for a namespace of facts.
  * @example isFactsProvider("github-actions") // true
  */
