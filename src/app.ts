@@ -7,8 +7,11 @@ import { subjectEntitlements } from "./accounts/subject-entitlements";
 import type { AppDeps } from "./deps";
 import { limitBodies } from "./http/body-limit";
 import { healthRoutes } from "./http/health";
+import { countIssued, instrumentDeps } from "./http/instrument";
 import { jwksRoutes } from "./http/jwks";
+import { createMetrics, metricsRoutes } from "./http/metrics";
 import { errorHandler, notFound } from "./http/on-error";
+import { requestLog } from "./http/request-log";
 import { onIdentity } from "./login/on-identity";
 import { loginRoutes } from "./login/routes";
 import { authorizeRoutes } from "./oauth/authorize";
@@ -32,8 +35,11 @@ const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"];
  * Build the app.
  * @example const app = createApp(deps); serve({ fetch: app.fetch, port: 8787 });
  */
-export function createApp(deps: AppDeps): Hono {
+export function createApp(appDeps: AppDeps): Hono {
   const app = new Hono();
+  const metrics = createMetrics();
+  const deps = instrumentDeps(appDeps, metrics);
+  app.use("*", requestLog(deps.logger, metrics)); // outermost: sees every answer, refusals included
   app.use("*", limitBodies()); // first: no middleware or route reads more than a form's worth of body
   const { rules } = deps.config;
   // Platforms are declared once per app (they hold caches, e.g. GitHub Actions keys) and asked for capabilities.
@@ -71,17 +77,21 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", accountRoutes(deps, rules, providers));
   app.route(
     "/",
-    tokenRoutes(deps, {
-      authorization_code: authorizationCodeGrant(deps, { services, entitlements }),
-      client_credentials: clientCredentialsGrant(deps),
-      refresh_token: refreshTokenGrant(deps, { services, entitlements }),
-      "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps, { platforms }),
-    }),
+    tokenRoutes(
+      deps,
+      countIssued(metrics, {
+        authorization_code: authorizationCodeGrant(deps, { services, entitlements }),
+        client_credentials: clientCredentialsGrant(deps),
+        refresh_token: refreshTokenGrant(deps, { services, entitlements }),
+        "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps, { platforms }),
+      }),
+    ),
   );
   app.route("/", revokeRoutes(deps));
   app.route("/", introspectRoutes(deps));
   app.route("/", userinfoRoutes(deps));
   app.route("/", metadataRoutes(deps, metadata));
+  if (deps.config.metricsToken) app.route("/", metricsRoutes(deps.config.metricsToken, metrics));
   app.notFound(notFound);
   app.onError(errorHandler(deps.logger));
   return app;

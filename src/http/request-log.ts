@@ -1,0 +1,61 @@
+/**
+ * One structured line per request — method, route pattern, status, duration, client id when known — and
+ * the request metrics. Never the path's values, the query string, a header or a body: the route PATTERN
+ * (`/auth/:provider/callback`) stands for the path, so codes, states and tokens cannot reach a log line.
+ *
+ * Statuses choose the level: 5xx error, 429 (a rate limit or a lockout: a security event) warn, else info.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
+import type { Logger } from "../lib/log";
+import type { Metrics } from "./metrics";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The authenticated client of this request, set by routes that authenticate one (for the request log). */
+    clientId: string;
+  }
+}
+
+/** The client id of a Basic header (the secret part is never looked at). Only trusted after a success. */
+function basicClientId(c: Context): string | undefined {
+  const auth = c.req.header("authorization");
+  if (!auth || !/^basic /i.test(auth)) return undefined;
+  try {
+    const decoded = atob(auth.slice(6).trim());
+    const colon = decoded.indexOf(":");
+    return colon > 0 ? decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, " ")) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The route pattern of the request: the last matched route is the handler it was meant for, even when a
+ * middleware answered first (a refusal). "*" when only catch-all middleware matched (unknown paths).
+ */
+function routeOf(c: Context): string {
+  const path = routePath(c, -1);
+  return path === "/*" || path === "" ? "*" : path;
+}
+
+/**
+ * Log and count every request (mount first, so it sees every answer, errors and refusals included).
+ * @example app.use("*", requestLog(logger, metrics));
+ */
+export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler {
+  return async (c, next) => {
+    const start = performance.now();
+    await next();
+    const seconds = (performance.now() - start) / 1000;
+    const status = c.res.status;
+    const route = routeOf(c);
+    metrics.request(c.req.method, route, status, seconds);
+    // A Basic header's client id is a claim until the request succeeded: only then is it the client.
+    const clientId = c.get("clientId") ?? (status < 400 ? basicClientId(c) : undefined);
+    const fields = { method: c.req.method, route, status, ms: Math.round(seconds * 10_000) / 10, client_id: clientId };
+    if (status >= 500) logger.error("request", fields);
+    else if (status === 429) logger.warn("request refused by a rate limit", fields);
+    else logger.info("request", fields);
+  };
+}
