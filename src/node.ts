@@ -1,28 +1,61 @@
 /**
  * Node entry (`npm start`): embedded defaults, migrations on start, then listen on HOST:PORT.
- * Invalid configuration exits non-zero before listening.
+ * Invalid configuration exits non-zero before listening, naming every bad variable; a busy port is one
+ * line, not a stack trace. Logs: LOG_FORMAT (text on a terminal, else JSON lines), LOG_LEVEL.
  */
 import { serve } from "@hono/node-server";
 import { createApp } from "./app";
-import { ConfigError, parseConfig } from "./config";
+import { ConfigError, parseConfig, type Config } from "./config";
 import { tuneLocalDatabase } from "./db/client";
 import { applyMigrations } from "./db/migrate";
-import { consoleLogger as logger } from "./lib/log";
+import { batchedWriter, createLogger, type Logger } from "./lib/log";
 import { buildNodeDeps } from "./runtime/node-deps";
 import { prepareNodeEnv } from "./runtime/node-env";
 
-async function main(): Promise<void> {
-  let config;
-  const notes: string[] = [];
+/** Platforms people sign in with, as named in the configuration. */
+const PLATFORMS = [
+  ["github", "GitHub"],
+  ["discord", "Discord"],
+  ["slack", "Slack"],
+] as const;
+
+function readConfig(): { config: Config; notes: string[] } {
   try {
     const prepared = prepareNodeEnv(process.env);
-    notes.push(...prepared.notes);
-    config = parseConfig(prepared.env, "node");
+    try {
+      const config = parseConfig(prepared.env, "node");
+      if (prepared.problems.length > 0) throw new ConfigError(prepared.problems);
+      return { config, notes: prepared.notes };
+    } catch (e) {
+      // Problems found while preparing (an unreadable rules file) are reported with the rest.
+      if (e instanceof ConfigError && prepared.problems.length > 0 && e.problems !== prepared.problems) throw new ConfigError([...prepared.problems, ...e.problems]);
+      throw e;
+    }
   } catch (e) {
     console.error(e instanceof ConfigError ? e.message : `invalid configuration: ${(e as Error).message}`);
     process.exit(1);
   }
-  for (const line of [...config.defaultsInUse, ...notes]) logger.warn(line);
+}
+
+function nodeLogger(config: Config): Logger {
+  // Written once per turn of the event loop: a request's line never delays its response.
+  const stdout = batchedWriter((chunk) => process.stdout.write(chunk));
+  const stderr = batchedWriter((chunk) => process.stderr.write(chunk));
+  process.on("exit", () => {
+    stdout.flush();
+    stderr.flush();
+  });
+  return createLogger({
+    format: config.logFormat ?? (process.stdout.isTTY ? "text" : "json"),
+    level: config.logLevel,
+    write: (line, level) => (level === "warn" || level === "error" ? stderr : stdout).write(line),
+  });
+}
+
+async function main(): Promise<void> {
+  const { config, notes } = readConfig();
+  const logger = nodeLogger(config);
+  for (const line of [...config.defaultsInUse, ...notes, ...config.warnings]) logger.warn(line);
 
   const deps = buildNodeDeps(config, logger);
   await tuneLocalDatabase(config.databaseUrl, deps.dbClient);
@@ -35,9 +68,21 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const app = createApp(deps);
+  // The URL each platform's app registration must name, exactly: the usual first-login stumbling block.
+  for (const [id, name] of PLATFORMS) {
+    if (config[id]) logger.info(`${name} sign-in enabled; register this callback URL with ${name}: ${config.issuer}/auth/${id}/callback`, { platform: id });
+  }
   // Loopback by default for local issuers and the dev login (see config): the LAN never reaches them.
   const server = serve({ fetch: app.fetch, port: config.port, ...(config.host ? { hostname: config.host } : {}) }, (info) => {
     logger.info(`authbridge listening on ${info.address} port ${info.port} (issuer ${config.issuer})`);
+  });
+  server.on("error", (e: NodeJS.ErrnoException) => {
+    const where = `${config.host ?? "every interface"} port ${config.port}`;
+    if (e.code === "EADDRINUSE") logger.error(`cannot listen on ${where}: the port is in use (another authbridge?); stop it or set PORT`);
+    else if (e.code === "EACCES") logger.error(`cannot listen on ${where}: permission denied; choose a PORT above 1023`);
+    else if (e.code === "EADDRNOTAVAIL") logger.error(`cannot listen on ${where}: no such address on this machine; check HOST`);
+    else logger.error(`cannot listen on ${where}`, { error: e.message });
+    process.exit(1);
   });
   const stop = () => server.close(() => process.exit(0));
   process.on("SIGINT", stop);
@@ -45,6 +90,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  logger.error("start failed", { error: e instanceof Error ? e.message : String(e) });
+  console.error(`start failed: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

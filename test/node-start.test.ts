@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { runNodeServerToExit, startNodeServer } from "./support/node-server";
-import { tempDir } from "./support/temp";
+import { freePort, tempDir } from "./support/temp";
 
 const dirs: { remove(): void }[] = [];
 afterAll(() => dirs.forEach((d) => d.remove()));
@@ -14,7 +14,7 @@ function freshDir() {
 describe("npm start on embedded defaults", () => {
   it("serves one Ed25519 key, and the same kid after a restart", async () => {
     const cwd = freshDir();
-    const first = await startNodeServer({ cwd });
+    const first = await startNodeServer({ cwd, env: { LOG_FORMAT: "text" } });
     const output = first.output();
     let jwks: { keys: { kid: string; crv: string; alg: string }[] };
     try {
@@ -37,7 +37,7 @@ describe("npm start on embedded defaults", () => {
     const secret = readFileSync(`${cwd}/.data/authbridge.secret`, "utf8").trim();
     expect(output).not.toContain(secret);
 
-    const second = await startNodeServer({ cwd });
+    const second = await startNodeServer({ cwd, env: { LOG_FORMAT: "text" } });
     try {
       const again = (await (await fetch(`${second.url}/.well-known/jwks.json`)).json()) as typeof jwks;
       expect(again.keys.map((k) => k.kid)).toEqual([jwks.keys[0]!.kid]);
@@ -74,5 +74,57 @@ describe("npm start on embedded defaults", () => {
     expect(code).not.toBe(0);
     expect(output).toMatch(/AUTHBRIDGE_SECRET: cannot open the stored signing keys/);
     expect(output).not.toMatch(/listening/);
+  });
+});
+
+describe("npm start tells the operator what to do", () => {
+  it("prints each enabled platform's callback URL, and warns about typos and a server nobody can sign in to", async () => {
+    const port = await freePort();
+    const server = await startNodeServer({ cwd: freshDir(), port, env: { GITHUB_CLIENT_ID: "gh-id", GITHUB_CLIENT_SECRET: "gh-secret", SLACK_CLIENT_ID: "sl-id", SLACK_CLIENT_SECRET: "sl-secret", AUTHBRIDGE_ISSEUR: "x", LOG_FORMAT: "text" } });
+    const output = server.output();
+    await server.stop();
+    expect(output).toContain(`http://localhost:${port}/auth/github/callback`);
+    expect(output).toContain(`http://localhost:${port}/auth/slack/callback`);
+    expect(output).not.toContain("/auth/discord/callback");
+    expect(output).toMatch(/warn: AUTHBRIDGE_ISSEUR: not a variable authbridge reads.*did you mean AUTHBRIDGE_ISSUER/);
+    expect(output).not.toMatch(/no way to sign in/);
+    for (const secret of ["gh-secret", "sl-secret"]) expect(output).not.toContain(secret);
+  });
+
+  it("logs JSON lines when not on a terminal, one per request, without the query string", async () => {
+    const server = await startNodeServer({ cwd: freshDir(), env: { AUTHBRIDGE_DEV_LOGIN: "1" } });
+    try {
+      expect((await fetch(`${server.url}/healthz?code=sekrit-code`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 200)); // lines are written once per event-loop turn
+    } finally {
+      await server.stop();
+    }
+    const lines = server.output().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toContainEqual(expect.objectContaining({ level: "info", msg: "request", method: "GET", route: "/healthz", status: 200 }));
+    expect(server.output()).not.toContain("sekrit-code");
+  });
+
+  it("a busy port is one clear line and a non-zero exit, not a stack trace", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => blocker.listen(port, "127.0.0.1", () => r()));
+    try {
+      const { code, output } = await runNodeServerToExit({ cwd: freshDir(), env: { PORT: String(port), LOG_FORMAT: "text" } });
+      expect(code).not.toBe(0);
+      expect(output).toMatch(new RegExp(`error: cannot listen on 127\\.0\\.0\\.1 port ${port}: the port is in use`));
+      expect(output).not.toMatch(/^\s+at /m);
+      expect(output).not.toMatch(/listening on/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("names every problem at once, a missing rules file with the rest", async () => {
+    const { code, output } = await runNodeServerToExit({ cwd: freshDir(), env: { AUTHBRIDGE_RULES_FILE: "./nope.json", AUTHBRIDGE_ISSUER: "auth.example.com", GITHUB_CLIENT_ID: "x" } });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/AUTHBRIDGE_RULES_FILE: cannot read \.\/nope\.json: no such file/);
+    expect(output).toMatch(/AUTHBRIDGE_ISSUER: must be an http\(s\) URL/);
+    expect(output).toMatch(/GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: set both or neither/);
   });
 });

@@ -4,7 +4,7 @@
  * `everything` commands build the server's dependencies from its full configuration.
  */
 import { mkdirSync } from "node:fs";
-import { parseConfig, parseDatabaseConfig } from "../config";
+import { ConfigError, parseConfig, parseDatabaseConfig } from "../config";
 import { openDatabase } from "../db/client";
 import { applyMigrations } from "../db/migrate";
 import { createLogger } from "../lib/log";
@@ -33,7 +33,9 @@ export async function openFor(needs: CommandSpec["needs"], env: Record<string, s
     await applyMigrations(db);
     return { ctx: { db, deps: undefined }, close: () => client.close() };
   }
-  const config = parseConfig(prepareNodeEnv(env).env, "node");
+  const prepared = prepareNodeEnv(env);
+  const config = parseConfig(prepared.env, "node");
+  if (prepared.problems.length > 0) throw new ConfigError(prepared.problems);
   // Only typos here: the server-level warnings (nobody can sign in, …) are not the CLI user's business.
   for (const w of config.warnings) if (w.includes("not a variable authbridge reads")) process.stderr.write(`warning: ${w}\n`);
   const logger = createLogger({

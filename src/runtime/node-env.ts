@@ -10,10 +10,12 @@ import { generateSecret } from "../lib/secret";
 /** Where the generated dev secret is kept (next to the embedded database). */
 export const DEV_SECRET_FILE = "./.data/authbridge.secret";
 
-/** Result of {@link prepareNodeEnv}: the environment to validate and the defaults it filled in. */
+/** Result of {@link prepareNodeEnv}: the environment to validate, the defaults it filled in, and problems. */
 export interface PreparedEnv {
   env: Record<string, string | undefined>;
   notes: string[];
+  /** Configuration problems found here (named by variable), reported together with validation's. */
+  problems: string[];
 }
 
 function readOrCreateSecret(path: string): { secret: string; created: boolean } {
@@ -33,6 +35,7 @@ function readOrCreateSecret(path: string): { secret: string; created: boolean } 
 export function prepareNodeEnv(source: Record<string, string | undefined>): PreparedEnv {
   const env = { ...source };
   const notes: string[] = [];
+  const problems: string[] = [];
   let issuerOk = true;
   try {
     issuerOk = isLocalIssuer(issuerFrom(env));
@@ -51,10 +54,11 @@ export function prepareNodeEnv(source: Record<string, string | undefined>): Prep
         env.AUTHBRIDGE_RULES = readFileSync(resolve(file), "utf8");
       } catch (e) {
         env.AUTHBRIDGE_RULES = undefined;
-        throw new Error(`AUTHBRIDGE_RULES_FILE: cannot read ${file}: ${(e as Error).message}`);
+        const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+        problems.push(`AUTHBRIDGE_RULES_FILE: cannot read ${file}: ${reason}`);
       }
     }
   }
   if (env.DATABASE_URL === undefined || env.DATABASE_URL === "") mkdirSync("./.data", { recursive: true });
-  return { env, notes };
+  return { env, notes, problems };
 }
