@@ -12,9 +12,13 @@ export function outage(): Response {
   });
 }
 
-/** Never answers; settles only when the caller aborts (no timer keeps the process alive). */
+/**
+ * Never answers; settles only when the caller aborts (no timer keeps the process alive). It settles with a
+ * network error rather than rejecting: the caller has already given up, and a rejected handler makes msw
+ * print the abort's stack trace on every passing run.
+ */
 export function hang(request: Request): Promise<Response> {
-  return new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(request.signal.reason), { once: true }));
+  return new Promise((resolve) => request.signal.addEventListener("abort", () => resolve(HttpResponse.error()), { once: true }));
 }
 
 /** The token of an `Authorization` header with one of the given schemes. */
