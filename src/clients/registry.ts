@@ -8,6 +8,7 @@ import { auditInsert } from "../audit";
 import type { Database } from "../db/client";
 import { clients } from "../db/schema";
 import { newId } from "../lib/ids";
+import { SCOPE_TOKEN, SCOPE_TOKEN_RULE } from "../lib/scope";
 import { hashClientSecret, newClientSecret } from "./secret-hash";
 
 /** Grant types a client may be allowed. */
@@ -37,7 +38,7 @@ export interface Client {
   secretHash: string | null;
 }
 
-const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "scope tokens are printable ASCII without quotes, backslashes or spaces");
+const scopeToken = z.string().regex(SCOPE_TOKEN, SCOPE_TOKEN_RULE);
 const redirectUri = z
   .string()
   .refine((u) => URL.canParse(u) && !new URL(u).hash, "must be an absolute URI without a fragment")

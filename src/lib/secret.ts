@@ -46,6 +46,24 @@ export function toBase64Url(bytes: Uint8Array): string {
 /** Purposes a subkey may be derived for; each gets independent key material. */
 export type KeyPurpose = "signing-key-encryption" | "provider-token-encryption" | "cookie-signing" | "refresh-successor";
 
+const derived = new WeakMap<Uint8Array, Map<KeyPurpose, Promise<Uint8Array>>>();
+
+/**
+ * {@link deriveKey}, derived once per secret and purpose and then shared: the one cache of subkeys, so
+ * no caller keeps its own.
+ * @example const sealKey = await derivedKey(config.secret, "provider-token-encryption");
+ */
+export function derivedKey(secret: Uint8Array, purpose: KeyPurpose): Promise<Uint8Array> {
+  let byPurpose = derived.get(secret);
+  if (!byPurpose) derived.set(secret, (byPurpose = new Map()));
+  let key = byPurpose.get(purpose);
+  if (!key) {
+    key = deriveKey(secret, purpose);
+    byPurpose.set(purpose, key);
+  }
+  return key;
+}
+
 /**
  * Derive 32 bytes for one purpose from the master secret (HKDF-SHA-256, salt "authbridge").
  * @example const raw = await deriveKey(config.secret, "cookie-signing");

@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import { OAuthError } from "../errors";
+import { SCOPE_STRING } from "../lib/scope";
 
 /** Largest body accepted at the OAuth endpoints (bytes). */
 export const MAX_FORM_BYTES = 16 * 1024;
@@ -92,6 +93,6 @@ export async function readForm(c: Context): Promise<OAuthForm> {
 /** Split a `scope` parameter into tokens (RFC 6749 §3.3). */
 export function parseScope(scope: string | undefined): string[] {
   if (!scope) return [];
-  if (!/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(scope)) throw new OAuthError("invalid_scope", "malformed scope");
+  if (!SCOPE_STRING.test(scope)) throw new OAuthError("invalid_scope", "malformed scope");
   return [...new Set(scope.split(" "))];
 }

@@ -1,6 +1,6 @@
 /**
- * RFC 8414 authorization server metadata. Built from what the app actually serves: each capability adds
- * its own fields, so the document never advertises an endpoint that does not exist.
+ * RFC 8414 authorization server metadata: the base fields (issuer, JWKS, signing algorithm) merged with
+ * the parts `createApp` passes for the endpoints it mounts, built once per app.
  */
 import { Hono } from "hono";
 import type { AppDeps } from "../deps";

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { FACTS_PROVIDERS } from "../domain";
+import { SCOPE_TOKEN } from "../lib/scope";
 
 /** Platforms the rules can name: every namespace of facts (the provider list in src/domain). */
 export const RULE_PROVIDERS = FACTS_PROVIDERS;
@@ -19,8 +20,6 @@ export const PROVIDER_FIELDS = {
   "github-actions": ["repository", "repository_owner", "ref", "workflow", "environment", "actor"],
 } as const satisfies Record<RuleProvider, readonly string[]>;
 
-/** The same scope-token grammar as RFC 6749 §3.3 (and the client registry). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ROLE_PREFIX = "role:";
 

@@ -4,6 +4,7 @@
  */
 import type { JWK } from "jose";
 import { z } from "zod";
+import { SCOPE_TOKEN, SCOPE_TOKEN_RULE } from "../lib/scope";
 import type { MarkReader } from "../store/store";
 
 /** Algorithms an authbridge issuer signs with; nothing else is ever accepted (never `none`, never HS*). */
@@ -108,7 +109,7 @@ const schema = z
     algorithms: z.array(z.enum(ALGORITHMS)).min(1).default([...ALGORITHMS]),
     clockToleranceSeconds: z.number().int().min(0).max(60).default(5),
     signatureEngine: z.enum(["auto", "webcrypto"]).default("auto"),
-    scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "scope tokens are printable ASCII without quotes, backslashes or spaces")).default([]),
+    scopes: z.array(z.string().regex(SCOPE_TOKEN, SCOPE_TOKEN_RULE)).default([]),
     revocation: z.enum(["off", "introspect", "store"]).default("off"),
     introspection: z
       .object({

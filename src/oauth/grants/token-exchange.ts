@@ -13,7 +13,7 @@ import { cachedCheck } from "../../credentials/check-cache";
 import type { AppDeps } from "../../deps";
 import { ACCESS_TOKEN_TYPE, credentialCheckOf, credentialTypeOf, ProviderRejectedError, type Platform, type VerifiedCredential } from "../../domain";
 import { OAuthError } from "../../errors";
-import { deriveKey } from "../../lib/secret";
+import { derivedKey } from "../../lib/secret";
 import { effectiveScopes, entitlementsFor } from "../../rules/evaluate";
 import { signAccessToken } from "../../tokens/access";
 import { chooseAudience } from "../audience";
@@ -43,7 +43,6 @@ export interface TokenExchangeOptions {
 export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): GrantHandler {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const { rules, issuer } = deps.config;
-  const sealKey = deriveKey(deps.config.secret, "provider-token-encryption");
 
   return defineGrant(PARAMETERS, async ({ params: p, resources, caller }) => {
     const credential = p.subject_token;
@@ -71,7 +70,7 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): G
     const now = deps.now();
     let accountId: string;
     try {
-      const resolved = await resolveLogin(deps.db, verified.identity, { intent: "login", kind: "bot", sealKey: await sealKey, now });
+      const resolved = await resolveLogin(deps.db, verified.identity, { intent: "login", kind: "bot", sealKey: await derivedKey(deps.config.secret, "provider-token-encryption"), now });
       // Exchanged subjects live in namespaces no login uses, so this cannot happen; if it ever did, a
       // credential must never yield a token for a person's account.
       if (resolved.kind !== "bot") throw new OAuthError("invalid_grant", "the subject_token does not belong to a bot");
