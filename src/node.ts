@@ -37,7 +37,8 @@ function readConfig(): { config: Config; notes: string[] } {
   }
 }
 
-function nodeLogger(config: Config): Logger {
+/** The server's logger, and one for the start-up lines that LOG_LEVEL does not silence. */
+function nodeLoggers(config: Config): { logger: Logger; startup: Logger } {
   // Written once per turn of the event loop: a request's line never delays its response.
   const stdout = batchedWriter((chunk) => process.stdout.write(chunk));
   const stderr = batchedWriter((chunk) => process.stderr.write(chunk));
@@ -45,16 +46,18 @@ function nodeLogger(config: Config): Logger {
     stdout.flush();
     stderr.flush();
   });
-  return createLogger({
+  const options = {
     format: config.logFormat ?? (process.stdout.isTTY ? "text" : "json"),
-    level: config.logLevel,
-    write: (line, level) => (level === "warn" || level === "error" ? stderr : stdout).write(line),
-  });
+    write: (line: string, level: string) => (level === "warn" || level === "error" ? stderr : stdout).write(line),
+  } as const;
+  // Where it listens and the callback URLs to register answer "did it start, and how do I use it": scripts
+  // and supervisors wait for the listening line, so even LOG_LEVEL=error prints them.
+  return { logger: createLogger({ ...options, level: config.logLevel }), startup: createLogger({ ...options, level: "info" }) };
 }
 
 async function main(): Promise<void> {
   const { config, notes } = readConfig();
-  const logger = nodeLogger(config);
+  const { logger, startup } = nodeLoggers(config);
   for (const line of [...config.defaultsInUse, ...notes, ...config.warnings]) logger.warn(line);
 
   const deps = buildNodeDeps(config, logger);
@@ -70,11 +73,11 @@ async function main(): Promise<void> {
   const app = createApp(deps);
   // The URL each platform's app registration must name, exactly: the usual first-login stumbling block.
   for (const [id, name] of PLATFORMS) {
-    if (config[id]) logger.info(`${name} sign-in enabled; register this callback URL with ${name}: ${config.issuer}/auth/${id}/callback`, { platform: id });
+    if (config[id]) startup.info(`${name} sign-in enabled; register this callback URL with ${name}: ${config.issuer}/auth/${id}/callback`, { platform: id });
   }
   // Loopback by default for local issuers and the dev login (see config): the LAN never reaches them.
   const server = serve({ fetch: app.fetch, port: config.port, ...(config.host ? { hostname: config.host } : {}) }, (info) => {
-    logger.info(`authbridge listening on ${info.address} port ${info.port} (issuer ${config.issuer})`);
+    startup.info(`authbridge listening on ${info.address} port ${info.port} (issuer ${config.issuer})`);
   });
   server.on("error", (e: NodeJS.ErrnoException) => {
     const where = `${config.host ?? "every interface"} port ${config.port}`;
