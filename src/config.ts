@@ -4,6 +4,7 @@
  * caller stops before listening. Secrets are never echoed back in messages.
  */
 import { z } from "zod";
+import { isLoopbackHost } from "./lib/loopback";
 import { decodeSecret } from "./lib/secret";
 import { configWarnings } from "./config-warnings";
 import { parseRules, RulesError, type Rules } from "./rules/schema";
@@ -151,11 +152,9 @@ export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof typeof schem
 /** Every variable authbridge reads: the schema's and those the Node entry reads before validation. */
 export const KNOWN_VARIABLES: readonly string[] = [...CONFIG_VARIABLES, "AUTHBRIDGE_RULES_FILE"];
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 /** True for `http(s)://localhost…` style issuers. */
 export function isLocalIssuer(issuer: string): boolean {
-  return LOCAL_HOSTS.has(new URL(issuer).hostname);
+  return isLoopbackHost(new URL(issuer).hostname);
 }
 
 /**
@@ -167,8 +166,6 @@ export function issuerFrom(env: Record<string, string | undefined>, runtime: Run
   const port = runtime === "node" && env.PORT ? env.PORT : "8787";
   return `http://localhost:${port}`;
 }
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1"]);
 
 function pair(name: string, id: string | undefined, secret: string | undefined, problems: string[]) {
   if (!id && !secret) return undefined;
@@ -239,7 +236,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
   if (!secret) problems.push("AUTHBRIDGE_SECRET: required (only a Node server on a localhost issuer generates one)");
   if (e.AUTHBRIDGE_DEV_LOGIN && !issuerIsLocal) problems.push("AUTHBRIDGE_DEV_LOGIN: refused when the issuer is not localhost");
   // Anyone who can reach the dev login can sign in as anyone: it never listens beyond this machine.
-  if (e.AUTHBRIDGE_DEV_LOGIN && e.HOST !== undefined && !LOOPBACK_HOSTS.has(e.HOST))
+  if (e.AUTHBRIDGE_DEV_LOGIN && e.HOST !== undefined && !isLoopbackHost(e.HOST))
     problems.push("HOST: must be a loopback address (127.0.0.1, ::1, localhost) while AUTHBRIDGE_DEV_LOGIN is on");
   // Unset: loopback for local issuers and the dev login, every interface for a public issuer.
   const host = e.HOST ?? (issuerIsLocal || e.AUTHBRIDGE_DEV_LOGIN ? "127.0.0.1" : undefined);

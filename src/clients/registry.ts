@@ -8,6 +8,7 @@ import { auditInsert } from "../audit";
 import type { Database } from "../db/client";
 import { clients } from "../db/schema";
 import { newId } from "../lib/ids";
+import { isLoopbackHost } from "../lib/loopback";
 import { SCOPE_TOKEN, SCOPE_TOKEN_RULE } from "../lib/scope";
 import { hashClientSecret, newClientSecret } from "./secret-hash";
 
@@ -44,8 +45,7 @@ const redirectUri = z
   .refine((u) => URL.canParse(u) && !new URL(u).hash, "must be an absolute URI without a fragment")
   .refine((u) => {
     const url = new URL(u);
-    const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-    return url.protocol === "https:" || (url.protocol === "http:" && loopback) || !["http:", "https:", "javascript:", "data:", "file:"].includes(url.protocol);
+    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname)) || !["http:", "https:", "javascript:", "data:", "file:"].includes(url.protocol);
   }, "must be https, http on loopback, or a private-use scheme");
 
 /** Input of {@link createClient}, validated. */

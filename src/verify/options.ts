@@ -4,6 +4,7 @@
  */
 import type { JWK } from "jose";
 import { z } from "zod";
+import { isLoopbackHost } from "../lib/loopback";
 import { SCOPE_TOKEN, SCOPE_TOKEN_RULE } from "../lib/scope";
 import type { MarkReader } from "../store/store";
 
@@ -76,15 +77,13 @@ export interface RequireAuthOptions {
   signatureEngine?: "auto" | "webcrypto";
 }
 
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 /** https anywhere, http only on loopback: keys and introspection answers must not travel in clear text. */
 const secureUrl = z
   .string()
   .refine((u) => URL.canParse(u), "must be an absolute URL")
   .refine((u) => {
     const url = new URL(u);
-    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
   }, "must be https (http only on localhost)");
 
 const publicJwk = z
