@@ -23,7 +23,7 @@ export function parseFacts(text: string): ProviderFacts | null {
 }
 
 /**
- * Seal provider tokens for the `tokens_enc` column (key: `deriveKey(secret, "provider-token-encryption")`).
+ * Seal provider tokens for the `tokens_enc` column (key: `derivedKey(secret, "provider-token-encryption")`).
  * @example const tokensEnc = await sealProviderTokens(key, identity.tokens);
  */
 export function sealProviderTokens(sealKey: Uint8Array, tokens: ProviderTokens): Promise<string> {

@@ -23,7 +23,7 @@ export interface ResolveLoginOptions {
   sessionAccountId?: string | undefined;
   /** Kind of a newly created account (default `user`); an existing account keeps its kind. */
   kind?: "user" | "bot" | undefined;
-  /** Key sealing provider tokens at rest: `deriveKey(secret, "provider-token-encryption")`. */
+  /** Key sealing provider tokens at rest: `derivedKey(secret, "provider-token-encryption")`. */
   sealKey: Uint8Array;
   /** Epoch milliseconds. */
   now: number;

@@ -26,7 +26,7 @@ import { entitlements as entitlementsTable, identities } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { ProviderRejectedError, type Platform, type ProviderTokens } from "../domain";
 import { DependencyUnavailableError, OAuthError } from "../errors";
-import { deriveKey } from "../lib/secret";
+import { derivedKey } from "../lib/secret";
 import type { Rules } from "../rules/schema";
 import { deriveAndStoreEntitlements, getEntitlements, type StoredEntitlements } from "./entitlements";
 import { AccountError } from "./errors";
@@ -49,16 +49,6 @@ interface Ctx {
   platforms: PlatformsById;
   sealKey: Uint8Array;
   now: number;
-}
-
-const sealKeys = new WeakMap<Uint8Array, Promise<Uint8Array>>();
-function sealKeyFor(secret: Uint8Array): Promise<Uint8Array> {
-  let k = sealKeys.get(secret);
-  if (!k) {
-    k = deriveKey(secret, "provider-token-encryption");
-    sealKeys.set(secret, k);
-  }
-  return k;
 }
 
 /** Store refreshed tokens at once: a rotating platform has already invalidated the old refresh token. */
@@ -142,7 +132,7 @@ async function syncIdentity(ctx: Ctx, identity: Identity): Promise<Outcome> {
 
 async function resync(deps: AppDeps, platforms: PlatformsById, rules: Rules, accountId: string): Promise<StoredEntitlements> {
   const now = deps.now();
-  const ctx: Ctx = { deps, platforms, sealKey: await sealKeyFor(deps.config.secret), now };
+  const ctx: Ctx = { deps, platforms, sealKey: await derivedKey(deps.config.secret, "provider-token-encryption"), now };
   const list = await listIdentities(deps.db, accountId);
   // In parallel: the slowest platform (bounded by PLATFORM_TIMEOUT_MS) sets the delay, not their sum.
   const outcomes = await Promise.all(list.map((i) => syncIdentity(ctx, i)));

@@ -9,7 +9,7 @@ import { deriveAndStoreEntitlements } from "../accounts/entitlements";
 import { resolveLogin } from "../accounts/identities";
 import type { AppDeps } from "../deps";
 import type { ExternalIdentity } from "../domain";
-import { deriveKey } from "../lib/secret";
+import { derivedKey } from "../lib/secret";
 import type { Rules } from "../rules/schema";
 import { currentSession, startSession } from "../session/session";
 import { errorPage } from "../ui/error-page";
@@ -25,7 +25,6 @@ const STATUS: Record<AccountError["code"], number> = {
 
 /** Build the `onIdentity` callback of the upstream login routes. */
 export function onIdentity(deps: AppDeps, rules: Rules) {
-  const sealKey = deriveKey(deps.config.secret, "provider-token-encryption");
   return async (c: Context, identity: ExternalIdentity, flow: FlowOutcome): Promise<Response> => {
     const session = await currentSession(c, deps);
     const now = deps.now();
@@ -33,7 +32,7 @@ export function onIdentity(deps: AppDeps, rules: Rules) {
       const resolved = await resolveLogin(deps.db, identity, {
         intent: flow.intent,
         sessionAccountId: session?.accountId,
-        sealKey: await sealKey,
+        sealKey: await derivedKey(deps.config.secret, "provider-token-encryption"),
         now,
       });
       await deriveAndStoreEntitlements(deps.db, rules, resolved.accountId, now);
