@@ -3,17 +3,20 @@
  *
  * Configuration comes from the bindings (vars and secrets); AUTHBRIDGE_ISSUER is required and may be
  * localhost only with the dev login on. It is validated once per isolate, keyed on the
- * identity of the `env` object, and the app is built once for it. Invalid configuration answers every
- * request with 500 problem+json naming the bad variables (names only, never values) and is logged once.
+ * identity of the `env` object, and the app is built once for it. The logger follows LOG_FORMAT (default
+ * json) and LOG_LEVEL, and the configuration warnings are logged once per isolate. Invalid configuration
+ * answers every request with 500 problem+json naming the bad variables (names only, never values) and is
+ * logged once.
  *
  * Only runtime-neutral modules may be imported from here: no `node:*`, no `@hono/node-server`, no
  * migrations (they reach Turso through the CLI), no `src/runtime/node-env.ts`.
  */
 import type { ExecutionContext, Hono } from "hono";
 import { createApp } from "./app";
-import { CONFIG_VARIABLES, ConfigError, isLocalIssuer, parseConfig } from "./config";
+import { CONFIG_VARIABLES, ConfigError, isLocalIssuer, parseConfig, type Config } from "./config";
 import type { AppDeps } from "./deps";
-import { consoleLogger as logger } from "./lib/log";
+import { problemResponse } from "./http/problem";
+import { consoleLogger, createLogger, type Logger } from "./lib/log";
 import { withTimeout } from "./lib/timeout";
 import { buildDeps } from "./runtime/build-deps";
 
@@ -27,17 +30,18 @@ export type WorkerContext = ExecutionContext;
 const ENSURE_KEY_MS = 3000;
 
 type Instance =
-  | { ok: true; app: Hono; deps: AppDeps; keyReady: Promise<void> | undefined }
+  | { ok: true; app: Hono; deps: AppDeps; logger: Logger; keyReady: Promise<void> | undefined }
   | { ok: false; response: () => Response };
 
 // WeakMap: a new env object (new deployment, tests with other bindings) gets its own app, and old ones go.
 const instances = new WeakMap<object, Instance>();
 
-function problem(status: number, body: Record<string, unknown>): Response {
-  return new Response(JSON.stringify({ type: "about:blank", status, ...body }), {
-    status,
-    headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
-  });
+// Warnings already logged by this isolate: one line each, however many env objects it sees.
+const warned = new Set<string>();
+
+/** The logger the configuration asks for (Workers Logs reads JSON lines, hence that default). */
+function workerLogger(config: Config): Logger {
+  return createLogger({ format: config.logFormat ?? "json", level: config.logLevel });
 }
 
 /** Variable names mentioned by the problems (text before the first colon), restricted to known names. */
@@ -82,19 +86,26 @@ function build(env: WorkerEnv): Instance {
       throw e;
     }
     if (refused) throw new ConfigError([refused]);
+    const logger = workerLogger(config);
+    for (const line of [...config.defaultsInUse, ...config.warnings]) {
+      if (warned.has(line)) continue;
+      warned.add(line);
+      logger.warn(line);
+    }
     const deps = buildDeps(config, logger, { directIp: (c) => c.req.header("cf-connecting-ip") });
-    return { ok: true, app: createApp(deps), deps, keyReady: undefined };
+    return { ok: true, app: createApp(deps), deps, logger, keyReady: undefined };
   } catch (e) {
+    // No valid configuration, so no configured logger: the default one (JSON lines) reports it.
     if (e instanceof ConfigError) {
       // The messages come from config.ts, which never echoes values; the response carries names only.
-      logger.error(e.message);
+      consoleLogger.error(e.message);
       const names = namesInProblems(e.problems);
       const detail = `configuration is invalid: ${names.join(", ") || "see the worker log"}`;
-      return { ok: false, response: () => problem(500, { title: "Invalid Configuration", detail, invalid_variables: names }) };
+      return { ok: false, response: () => problemResponse(500, "Invalid Configuration", detail, { invalid_variables: names }) };
     }
     const err = e instanceof Error ? e : new Error(String(e));
-    logger.error("worker start failed", { name: err.name, error: err.message });
-    return { ok: false, response: () => problem(500, { title: "Internal Server Error" }) };
+    consoleLogger.error("worker start failed", { name: err.name, error: err.message });
+    return { ok: false, response: () => problemResponse(500, "Internal Server Error") };
   }
 }
 
@@ -107,11 +118,11 @@ function build(env: WorkerEnv): Instance {
 async function ensureKey(inst: Extract<Instance, { ok: true }>): Promise<void> {
   inst.keyReady ??= withTimeout(inst.deps.keys.ensureCurrent(), ENSURE_KEY_MS, "database").then(
     (created) => {
-      if (created) logger.warn(`no signing key found: generated a new ${inst.deps.config.signingAlg} key`);
+      if (created) inst.logger.warn(`no signing key found: generated a new ${inst.deps.config.signingAlg} key`);
     },
     (e: unknown) => {
       inst.keyReady = undefined;
-      logger.warn("signing key check failed; will retry", { error: e instanceof Error ? e.message : String(e) });
+      inst.logger.warn("signing key check failed; will retry", { error: e instanceof Error ? e.message : String(e) });
     },
   );
   await inst.keyReady;

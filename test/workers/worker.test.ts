@@ -48,8 +48,14 @@ describe("Workers build (workerd) against sqld and the Upstash bridge", () => {
   let nodeDeps: AppDeps | undefined;
   let nodeFetch: (path: string) => Promise<Response>;
   let workerCreatedKey = false;
-  // A deployed worker's issuer: Workers refuse a localhost one unless the dev login is on.
-  const env: Record<string, string> = { AUTHBRIDGE_ISSUER: "https://auth.example.com", AUTHBRIDGE_SECRET: generateSecret() };
+  // A deployed worker's issuer: Workers refuse a localhost one unless the dev login is on. No platform is
+  // configured (a configuration warning) and the log settings are not the Workers defaults (json, info).
+  const env: Record<string, string> = {
+    AUTHBRIDGE_ISSUER: "https://auth.example.com",
+    AUTHBRIDGE_SECRET: generateSecret(),
+    LOG_FORMAT: "text",
+    LOG_LEVEL: "warn",
+  };
 
   beforeAll(async () => {
     [sqld, redis] = await Promise.all([startSqld(), startRedis()]);
@@ -77,6 +83,15 @@ describe("Workers build (workerd) against sqld and the Upstash bridge", () => {
 
   test("the worker generated the signing key on its first request", () => {
     expect(workerCreatedKey).toBe(true);
+  });
+
+  test("logs as LOG_FORMAT and LOG_LEVEL say, and each configuration warning once per isolate", async () => {
+    for (let i = 0; i < 3; i++) expect((await fetch(`${worker!.url}/healthz`)).status).toBe(200);
+    const warned = () => worker!.logs.filter((l) => l.includes("warn: no way to sign in"));
+    for (let i = 0; i < 40 && warned().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(warned()).toHaveLength(1);
+    // Text lines at warn and above only: no JSON line, no request line at info.
+    expect(worker!.logs.filter((l) => l.includes('{"level"') || l.includes("info: "))).toEqual([]);
   });
 
   test.each(PATHS)("%s answers the same in workerd and on Node", async (path) => {
