@@ -12,21 +12,8 @@ import type { Metrics } from "./metrics";
 
 declare module "hono" {
   interface ContextVariableMap {
-    /** The authenticated client of this request, set by routes that authenticate one (for the request log). */
+    /** The authenticated client of this request, set by the endpoints that authenticate one (for the request log). */
     clientId: string;
-  }
-}
-
-/** The client id of a Basic header (the secret part is never looked at). Only trusted after a success. */
-function basicClientId(c: Context): string | undefined {
-  const auth = c.req.header("authorization");
-  if (!auth || !/^basic /i.test(auth)) return undefined;
-  try {
-    const decoded = atob(auth.slice(6).trim());
-    const colon = decoded.indexOf(":");
-    return colon > 0 ? decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, " ")) : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -51,9 +38,8 @@ export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler 
     const status = c.res.status;
     const route = routeOf(c);
     metrics.request(c.req.method, route, status, seconds);
-    // A Basic header's client id is a claim until the request succeeded: only then is it the client.
-    const clientId = c.get("clientId") ?? (status < 400 ? basicClientId(c) : undefined);
-    const fields = { method: c.req.method, route, status, ms: Math.round(seconds * 10_000) / 10, client_id: clientId };
+    // Set by the endpoints once the client authenticated (oauth/endpoint.ts): a claimed id is never logged.
+    const fields = { method: c.req.method, route, status, ms: Math.round(seconds * 10_000) / 10, client_id: c.get("clientId") };
     if (status >= 500) logger.error("request", fields);
     else if (status === 429) logger.warn("request refused by a rate limit", fields);
     else logger.info("request", fields);

@@ -3,8 +3,10 @@
  * that owns its error format (RFC 6749 JSON, through its own `onError`) and its rate limits — request
  * volume per address, and failed client authentications per client and address. The limits live inside
  * the sub-app so that even their own failures are answered in the endpoint's format.
+ * {@link authenticateCaller} authenticates the client and names it in the request log line.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import { authenticateClient, type AuthenticatedClient } from "../clients/authenticate";
 import type { AppDeps } from "../deps";
 import { oauthErrorHandler } from "../http/on-error";
 import { limitAuthFailures, rateLimit } from "../ratelimit/middleware";
@@ -22,4 +24,16 @@ export function oauthEndpoint(deps: AppDeps, path: OAuthEndpointPath): Hono {
     .onError(oauthErrorHandler(deps.logger))
     .use(path, rateLimit(deps, deps.localLimiter, { name: path.slice(1), limit: rateLimitPerMinute, windowSeconds: 60 }))
     .use(path, limitAuthFailures(deps, { name: "auth-failures", limit: authFailuresPerMinute, windowSeconds: 60 }));
+}
+
+/**
+ * Authenticate the endpoint's caller ({@link authenticateClient}) and record who it is for the request
+ * log: from here on the line names the client, whatever the answer (a public client identified by its
+ * `client_id` included). A failed authentication names nobody.
+ * @example const caller = await authenticateCaller(c, deps, form.params);
+ */
+export async function authenticateCaller(c: Context, deps: AppDeps, params: Record<string, string>): Promise<AuthenticatedClient> {
+  const caller = await authenticateClient(deps.db, c.req.header("authorization"), params);
+  c.set("clientId", caller.client.id);
+  return caller;
 }

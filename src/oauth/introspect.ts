@@ -6,14 +6,13 @@
  * was issued to, and — for access tokens — resource servers the operator allowed to introspect the
  * token's audience (`clients create … --introspect AUDIENCE`). To anyone else every token is inactive.
  */
-import { authenticateClient } from "../clients/authenticate";
 import { findClient, type Client } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
 import { accessTokenMarkRefs, authorizedAtMs, isCoveredByMark, refreshMarkRefs } from "../store/store";
 import { looksLikeRefreshToken, refreshKey, type RefreshGrant } from "../tokens/refresh";
 import { verifyOwnAccessToken } from "../tokens/verify-own";
-import { oauthEndpoint } from "./endpoint";
+import { authenticateCaller, oauthEndpoint } from "./endpoint";
 import { readForm } from "./form";
 
 const INACTIVE = { active: false } as const;
@@ -67,7 +66,7 @@ async function introspectRefresh(deps: AppDeps, token: string, callerId: string,
 export function introspectRoutes(deps: AppDeps) {
   return oauthEndpoint(deps, "/introspect").post("/introspect", async (c) => {
     const form = await readForm(c);
-    const caller = await authenticateClient(deps.db, c.req.header("authorization"), form.params);
+    const caller = await authenticateCaller(c, deps, form.params);
     if (caller.method === "none") throw new OAuthError("invalid_client", "introspection needs a confidential client");
     const token = form.params.token;
     if (!token) throw new OAuthError("invalid_request", "token is required");

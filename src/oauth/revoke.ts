@@ -6,12 +6,11 @@
  * value is ignored (§2.1), and the token's own shape decides.
  */
 import { recordAudit } from "../audit";
-import { authenticateClient } from "../clients/authenticate";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
 import { looksLikeRefreshToken, refreshKey } from "../tokens/refresh";
 import { verifyOwnAccessToken } from "../tokens/verify-own";
-import { oauthEndpoint } from "./endpoint";
+import { authenticateCaller, oauthEndpoint } from "./endpoint";
 import { readForm } from "./form";
 
 async function revokeRefresh(deps: AppDeps, token: string, clientId: string, now: number): Promise<boolean> {
@@ -39,7 +38,7 @@ async function revokeAccess(deps: AppDeps, token: string, clientId: string, now:
 export function revokeRoutes(deps: AppDeps) {
   return oauthEndpoint(deps, "/revoke").post("/revoke", async (c) => {
     const form = await readForm(c);
-    const { client } = await authenticateClient(deps.db, c.req.header("authorization"), form.params);
+    const { client } = await authenticateCaller(c, deps, form.params);
     const token = form.params.token;
     if (!token) throw new OAuthError("invalid_request", "token is required");
     const now = deps.now();

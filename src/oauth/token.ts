@@ -4,11 +4,10 @@
  * Responses are never cached; errors are answered in the OAuth JSON format by the endpoint's own handler.
  */
 import type { AuthenticatedClient } from "../clients/authenticate";
-import { authenticateClient } from "../clients/authenticate";
 import type { GrantType } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
-import { oauthEndpoint } from "./endpoint";
+import { authenticateCaller, oauthEndpoint } from "./endpoint";
 import { readForm, type OAuthForm } from "./form";
 import { tokenResponse, type IssuedTokens } from "./grants/grant";
 
@@ -43,7 +42,7 @@ export function tokenRoutes(deps: AppDeps, grants: Partial<Record<GrantType, Gra
     if (!grantType) throw new OAuthError("invalid_request", "grant_type is required");
     const handler = Object.hasOwn(grants, grantType) ? grants[grantType as GrantType] : undefined;
     if (!handler) throw new OAuthError("unsupported_grant_type", "this grant type is not supported");
-    const caller = await authenticateClient(deps.db, c.req.header("authorization"), form.params);
+    const caller = await authenticateCaller(c, deps, form.params);
     if (!caller.client.grants.includes(grantType as GrantType))
       throw new OAuthError("unauthorized_client", "this client may not use this grant type");
     return tokenResponse(c, await handler({ form, caller, userAgent: c.req.header("user-agent") }));

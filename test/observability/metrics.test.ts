@@ -2,7 +2,7 @@
  * The request log and the Prometheus endpoint: one line per request naming the route pattern (never the
  * path's values or the query), and `/metrics` only behind its bearer token.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createApp } from "../../src/app";
 import { createClient } from "../../src/clients/registry";
 import { postForm } from "../support/oauth";
@@ -34,6 +34,26 @@ describe("request log", () => {
     expect(recs[3]!.route).toBe("/account/sessions/:sid/revoke");
     expect(o.lines.join("\n")).not.toMatch(/abc123|ses_123|wrong|\?/);
     expect(o.lines.join("\n")).not.toContain(secret!);
+  });
+
+  it("names the client at /token, /revoke and /introspect however it authenticated, public clients too", async () => {
+    // An app of its own: the metrics test below counts the shared app's /token requests.
+    const o = await observedApp();
+    onTestFinished(() => o.t.close());
+    const pub = await createClient(o.t.deps.db, { name: "spa", isPublic: true, redirectUris: ["https://spa.example.com/cb"] });
+    const rs = await createClient(o.t.deps.db, { name: "rs", scopes: ["a"] });
+    const post = { client_id: rs.client.id, client_secret: rs.secret! };
+    // A public client identifies itself by client_id alone; its refused grant still names it.
+    expect((await postForm(o.app, "/token", { grant_type: "refresh_token", refresh_token: "nope", client_id: pub.client.id })).status).toBe(400);
+    expect((await postForm(o.app, "/revoke", { token: "nope", ...post })).status).toBe(200);
+    expect((await postForm(o.app, "/introspect", { token: "nope", ...post })).status).toBe(200);
+    const recs = o.records().filter((r) => r.msg === "request");
+    expect(recs.map((r) => [r.route, r.client_id])).toEqual([
+      ["/token", pub.client.id],
+      ["/revoke", rs.client.id],
+      ["/introspect", rs.client.id],
+    ]);
+    expect(o.lines.join("\n")).not.toContain(rs.secret!);
   });
 
   it("a rate-limit refusal is logged at warn and counted", async () => {
