@@ -7,6 +7,7 @@
 import type { JWTVerifyGetKey } from "jose";
 import { PLATFORMS, type Platform, type PlatformId } from "../src/domain";
 import { discordPlatform } from "./discord";
+import type { PlatformCallObserver } from "./fetch";
 import { githubPlatform } from "./github";
 import type { OAuthClientCredentials } from "./oauth";
 import { slackPlatform } from "./slack";
@@ -16,6 +17,7 @@ export { DiscordProvider, discordPlatform } from "./discord";
 export { GitHubProvider, githubPlatform } from "./github";
 export { SlackProvider, slackPlatform } from "./slack";
 export type { OAuthClientCredentials } from "./oauth";
+export type { PlatformCallObserver, PlatformCallOutcome } from "./fetch";
 
 /** What the platforms need to know. */
 export interface PlatformsOptions {
@@ -27,13 +29,15 @@ export interface PlatformsOptions {
   discordGuildsOfInterest: readonly string[];
   /** GitHub Actions key set; default: GitHub's, fetched and cached by jose. */
   actionsJwks?: JWTVerifyGetKey | undefined;
+  /** Told about every platform API call: platform, outcome, latency (the app's metrics). */
+  observe?: PlatformCallObserver | undefined;
 }
 
 // One entry per id in PLATFORMS (the compiler insists): how to declare that platform from the options.
 const DECLARE: Record<PlatformId, (o: PlatformsOptions) => Platform> = {
-  github: (o) => githubPlatform({ issuer: o.issuer, client: o.clients.github, actionsJwks: o.actionsJwks }),
-  discord: (o) => discordPlatform({ issuer: o.issuer, client: o.clients.discord, guildsOfInterest: o.discordGuildsOfInterest }),
-  slack: (o) => slackPlatform({ issuer: o.issuer, client: o.clients.slack }),
+  github: (o) => githubPlatform({ issuer: o.issuer, client: o.clients.github, actionsJwks: o.actionsJwks, observe: o.observe }),
+  discord: (o) => discordPlatform({ issuer: o.issuer, client: o.clients.discord, guildsOfInterest: o.discordGuildsOfInterest, observe: o.observe }),
+  slack: (o) => slackPlatform({ issuer: o.issuer, client: o.clients.slack, observe: o.observe }),
 };
 
 /**

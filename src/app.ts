@@ -43,7 +43,7 @@ export function createApp(appDeps: AppDeps): Hono {
   app.use("*", limitBodies()); // first: no middleware or route reads more than a form's worth of body
   const { rules } = deps.config;
   // Platforms are declared once per app (they hold caches, e.g. GitHub Actions keys) and asked for capabilities.
-  const platforms = buildPlatforms(deps.config);
+  const platforms = buildPlatforms(deps.config, { observe: (platform, outcome, seconds) => metrics.platformCall(platform, outcome, seconds) });
   const providers = loginProviders(platforms, deps.config);
   const services = createServices(deps);
   const entitlements = subjectEntitlements(deps, platforms);

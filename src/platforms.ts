@@ -4,7 +4,7 @@
  * connectors are picked from what is configured, plus the dev picker on a localhost issuer.
  */
 import type { JWTVerifyGetKey } from "jose";
-import { createPlatforms, DevProvider, type OAuthClientCredentials } from "../providers";
+import { createPlatforms, DevProvider, type OAuthClientCredentials, type PlatformCallObserver } from "../providers";
 import type { Config } from "./config";
 import { PLATFORMS, type Platform, type PlatformId, type Provider, type ProviderId } from "./domain";
 import { guildsMentioned } from "./rules/schema";
@@ -16,6 +16,8 @@ export interface BuildPlatformsOptions {
   discordGuildsOfInterest?: readonly string[];
   /** GitHub Actions key set; default: GitHub's, fetched and cached by jose. */
   actionsJwks?: JWTVerifyGetKey;
+  /** Told about every platform API call (the app passes its metrics' `platformCall`). */
+  observe?: PlatformCallObserver;
 }
 
 /** The platforms as configured. */
@@ -23,7 +25,7 @@ export type Platforms = ReadonlyMap<PlatformId, Platform>;
 
 /**
  * Declare every platform from the configuration. Create once per app.
- * @example const platforms = buildPlatforms(deps.config);
+ * @example const platforms = buildPlatforms(deps.config, { observe: metrics.platformCall });
  */
 export function buildPlatforms(config: Config, opts: BuildPlatformsOptions = {}): Platforms {
   const clients: Partial<Record<PlatformId, OAuthClientCredentials>> = {};
@@ -33,6 +35,7 @@ export function buildPlatforms(config: Config, opts: BuildPlatformsOptions = {})
     clients,
     discordGuildsOfInterest: opts.discordGuildsOfInterest ?? guildsMentioned(config.rules),
     actionsJwks: opts.actionsJwks,
+    observe: opts.observe,
   });
 }
 

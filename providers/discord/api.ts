@@ -5,7 +5,7 @@
 import type * as oauth from "oauth4webapi";
 import { z } from "zod";
 import { ProviderRejectedError } from "../../src/domain";
-import { fetchPlatform, type PlatformFetchOptions } from "../fetch";
+import { fetchPlatform, type PlatformCallObserver, type PlatformFetchOptions } from "../fetch";
 
 /** Discord's OAuth endpoints. */
 export const DISCORD_AS: oauth.AuthorizationServer = {
@@ -37,18 +37,19 @@ const Member = z.object({ roles: z.array(z.string()) });
 
 /**
  * Guilds and roles (for the guilds of interest the user is in) with a user token.
- * @example const facts = await fetchDiscordFacts(token, ["81384788765712384"], signal);
+ * @example const facts = await fetchDiscordFacts(token, ["81384788765712384"], signal, observe);
  */
 export async function fetchDiscordFacts(
   token: string,
   guildsOfInterest: readonly string[],
   signal: AbortSignal,
+  observe?: PlatformCallObserver,
 ): Promise<{ guilds: string[]; roles: Record<string, string[]> }> {
-  const guilds = (await discordApi("/users/@me/guilds", z.array(Guild), { token, signal })).map((g) => g.id);
+  const guilds = (await discordApi("/users/@me/guilds", z.array(Guild), { token, signal, observe })).map((g) => g.id);
   const wanted = guildsOfInterest.filter((id) => guilds.includes(id));
   const members = await Promise.all(
     wanted.map((id) =>
-      discordApi(`/users/@me/guilds/${id}/member`, Member, { token, signal }).catch((err: unknown) => {
+      discordApi(`/users/@me/guilds/${id}/member`, Member, { token, signal, observe }).catch((err: unknown) => {
         // 404: the user left the guild between the two calls — a fact (no membership), not a refused token.
         if (err instanceof ProviderRejectedError && err.status === 404) return null;
         throw err;

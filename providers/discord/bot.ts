@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { ProviderRejectedError, type CredentialCheck } from "../../src/domain";
+import type { PlatformCallObserver } from "../fetch";
 import { avatarUrl, discordApi } from "./api";
 
 const PAGE = 200;
@@ -23,9 +24,9 @@ const Member = z.object({ roles: z.array(z.string()) });
  * The bot-token check; member roles are fetched for `guildsOfInterest` only.
  * @example const check = discordBotCheck(["81384788765712384"]); const { identity } = await check(botToken, ctx);
  */
-export function discordBotCheck(guildsOfInterest: readonly string[]): CredentialCheck {
+export function discordBotCheck(guildsOfInterest: readonly string[], observe?: PlatformCallObserver): CredentialCheck {
   return async (token, ctx) => {
-    const opts = { token, scheme: "Bot" as const, signal: ctx.signal };
+    const opts = { token, scheme: "Bot" as const, signal: ctx.signal, observe };
     const me = await discordApi("/users/@me", Me, opts);
     if (me.bot !== true) throw new ProviderRejectedError("discord", "not a bot user");
 

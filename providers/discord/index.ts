@@ -3,6 +3,7 @@
  * user tokens (they expire after a week), and the check of `discord-bot` credentials.
  */
 import type { Platform } from "../../src/domain";
+import type { PlatformCallObserver } from "../fetch";
 import { refreshPlatformTokens, type OAuthClientCredentials } from "../oauth";
 import { DISCORD_AS, fetchDiscordFacts } from "./api";
 import { discordBotCheck } from "./bot";
@@ -17,6 +18,8 @@ export interface DiscordPlatformOptions {
   client?: OAuthClientCredentials | undefined;
   /** Guild ids the rules mention: member roles are fetched for these only (at login, re-sync, bot checks). */
   guildsOfInterest: readonly string[];
+  /** Told about each Discord API call (metrics). */
+  observe?: PlatformCallObserver | undefined;
 }
 
 /**
@@ -24,12 +27,12 @@ export interface DiscordPlatformOptions {
  * @example const discord = discordPlatform({ issuer, client, guildsOfInterest: guildsMentioned(rules) });
  */
 export function discordPlatform(opts: DiscordPlatformOptions): Platform {
-  const { client, issuer, guildsOfInterest } = opts;
+  const { client, issuer, guildsOfInterest, observe } = opts;
   return {
     id: "discord",
-    login: client ? new DiscordProvider({ ...client, issuer, guildsOfInterest }) : undefined,
-    refetchFacts: async (token, _subject, signal) => ({ provider: "discord", ...(await fetchDiscordFacts(token, guildsOfInterest, signal)) }),
+    login: client ? new DiscordProvider({ ...client, issuer, guildsOfInterest, observe }) : undefined,
+    refetchFacts: async (token, _subject, signal) => ({ provider: "discord", ...(await fetchDiscordFacts(token, guildsOfInterest, signal, observe)) }),
     refreshTokens: client ? (stored, nowMs, signal) => refreshPlatformTokens({ provider: "discord", as: DISCORD_AS, client }, stored, nowMs, signal) : undefined,
-    checkCredential: { "discord-bot": discordBotCheck(guildsOfInterest) },
+    checkCredential: { "discord-bot": discordBotCheck(guildsOfInterest, observe) },
   };
 }

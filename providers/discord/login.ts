@@ -14,6 +14,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { CallbackInput, ExternalIdentity, FlowSecrets, Provider } from "../../src/domain";
 import { middlewareCodeExchange, providerTokens, type CodeExchanged } from "../middleware-code-exchange";
+import type { PlatformCallObserver } from "../fetch";
 import { authorizeRedirect, type OAuthClientCredentials } from "../oauth";
 import { avatarUrl, discordApi, DISCORD_AS, fetchDiscordFacts } from "./api";
 
@@ -33,6 +34,8 @@ export interface DiscordOptions extends OAuthClientCredentials {
   issuer: string;
   /** Guild ids whose member roles the rules need. */
   guildsOfInterest?: readonly string[];
+  /** Told about each Discord API call (metrics). */
+  observe?: PlatformCallObserver | undefined;
 }
 
 /**
@@ -76,8 +79,8 @@ export class DiscordProvider implements Provider {
     const token = exchanged.token;
 
     const [me, facts] = await Promise.all([
-      discordApi("/users/@me", Me, { token: token.token, signal: input.signal }),
-      fetchDiscordFacts(token.token, this.#opts.guildsOfInterest ?? [], input.signal),
+      discordApi("/users/@me", Me, { token: token.token, signal: input.signal, observe: this.#opts.observe }),
+      fetchDiscordFacts(token.token, this.#opts.guildsOfInterest ?? [], input.signal, this.#opts.observe),
     ]);
     const verified = me.verified === true && !!me.email;
     const now = Math.floor(Date.now() / 1000);

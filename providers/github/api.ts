@@ -4,7 +4,7 @@
  */
 import type * as oauth from "oauth4webapi";
 import { z } from "zod";
-import { fetchPlatform } from "../fetch";
+import { fetchPlatform, type PlatformCallObserver } from "../fetch";
 
 /** GitHub's OAuth endpoints (an OAuth App: no discovery, no OpenID Connect). */
 export const GITHUB_AS: oauth.AuthorizationServer = {
@@ -18,10 +18,16 @@ const API_HEADERS = { "User-Agent": "authbridge", "X-GitHub-Api-Version": "2022-
 
 /**
  * Call the GitHub REST API with a token and validate the answer.
- * @example const { data } = await githubApi("/user", User, token, signal);
+ * @example const { data } = await githubApi("/user", User, token, signal, observe);
  */
-export function githubApi<S extends z.ZodType>(path: string, schema: S, token: string, signal: AbortSignal): Promise<{ data: z.output<S>; headers: Headers }> {
-  return fetchPlatform("github", `${API}${path}`, schema, { token, signal, headers: API_HEADERS });
+export function githubApi<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  token: string,
+  signal: AbortSignal,
+  observe?: PlatformCallObserver,
+): Promise<{ data: z.output<S>; headers: Headers }> {
+  return fetchPlatform("github", `${API}${path}`, schema, { token, signal, headers: API_HEADERS, observe });
 }
 
 const Org = z.object({ login: z.string() });
@@ -29,12 +35,12 @@ const Team = z.object({ slug: z.string(), organization: z.object({ login: z.stri
 
 /**
  * The rules-relevant facts of a user token (at login, on re-sync, and for exchanged user tokens).
- * @example const { orgs, teams } = await fetchGitHubFacts(token, signal);
+ * @example const { orgs, teams } = await fetchGitHubFacts(token, signal, observe);
  */
-export async function fetchGitHubFacts(token: string, signal: AbortSignal): Promise<{ orgs: string[]; teams: string[] }> {
+export async function fetchGitHubFacts(token: string, signal: AbortSignal, observe?: PlatformCallObserver): Promise<{ orgs: string[]; teams: string[] }> {
   const [orgs, teams] = await Promise.all([
-    githubApi("/user/orgs?per_page=100", z.array(Org), token, signal),
-    githubApi("/user/teams?per_page=100", z.array(Team), token, signal),
+    githubApi("/user/orgs?per_page=100", z.array(Org), token, signal, observe),
+    githubApi("/user/teams?per_page=100", z.array(Team), token, signal, observe),
   ]);
   return { orgs: orgs.data.map((o) => o.login), teams: teams.data.map((t) => `${t.organization.login}/${t.slug}`) };
 }

@@ -5,11 +5,12 @@
  */
 import type { JWTVerifyGetKey } from "jose";
 import type { Platform } from "../../src/domain";
+import type { PlatformCallObserver } from "../fetch";
 import { refreshPlatformTokens, type OAuthClientCredentials } from "../oauth";
 import { githubActionsCheck, createActionsJwks } from "./actions";
 import { fetchGitHubFacts, GITHUB_AS } from "./api";
 import { GitHubProvider } from "./login";
-import { checkGitHubToken } from "./tokens";
+import { githubTokenCheck } from "./tokens";
 
 export { GitHubProvider, GITHUB_SCOPES } from "./login";
 export { ACTIONS_ISSUER, ACTIONS_JWKS_URL, createActionsJwks } from "./actions";
@@ -22,6 +23,8 @@ export interface GitHubPlatformOptions {
   client?: OAuthClientCredentials | undefined;
   /** GitHub Actions key set; default: GitHub's, fetched and cached by jose. */
   actionsJwks?: JWTVerifyGetKey | undefined;
+  /** Told about each GitHub API call (metrics). */
+  observe?: PlatformCallObserver | undefined;
 }
 
 /**
@@ -29,17 +32,17 @@ export interface GitHubPlatformOptions {
  * @example const github = githubPlatform({ issuer, client: { clientId, clientSecret } });
  */
 export function githubPlatform(opts: GitHubPlatformOptions): Platform {
-  const { client, issuer } = opts;
+  const { client, issuer, observe } = opts;
   return {
     id: "github",
-    login: client ? new GitHubProvider({ ...client, issuer }) : undefined,
-    refetchFacts: async (token, _subject, signal) => ({ provider: "github", ...(await fetchGitHubFacts(token, signal)) }),
+    login: client ? new GitHubProvider({ ...client, issuer, observe }) : undefined,
+    refetchFacts: async (token, _subject, signal) => ({ provider: "github", ...(await fetchGitHubFacts(token, signal, observe)) }),
     refreshTokens: client
       ? (stored, nowMs, signal) =>
           refreshPlatformTokens({ provider: "github", as: GITHUB_AS, client, notTheUsersFault: ["incorrect_client_credentials"] }, stored, nowMs, signal)
       : undefined,
     checkCredential: {
-      github: checkGitHubToken,
+      github: githubTokenCheck(observe),
       // Actions tokens name their audience; ours is our issuer (CONTRACT.md), whatever AUTHBRIDGE_AUDIENCE says.
       "github-actions": githubActionsCheck(opts.actionsJwks ?? createActionsJwks(), issuer),
     },

@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { CallbackInput, ExternalIdentity, FlowSecrets, Provider } from "../../src/domain";
 import { DependencyUnavailableError } from "../../src/errors";
 import { middlewareCodeExchange, providerTokens, type CodeExchanged } from "../middleware-code-exchange";
+import type { PlatformCallObserver } from "../fetch";
 import { authorizeRedirect, type OAuthClientCredentials } from "../oauth";
 import { fetchGitHubFacts, GITHUB_AS, githubApi } from "./api";
 
@@ -28,6 +29,8 @@ const Email = z.object({ email: z.string(), primary: z.boolean(), verified: z.bo
 export interface GitHubOptions extends OAuthClientCredentials {
   /** Our public base URL; the callback is `${issuer}/auth/github/callback`. */
   issuer: string;
+  /** Told about each GitHub API call (metrics). */
+  observe?: PlatformCallObserver | undefined;
 }
 
 /**
@@ -71,8 +74,8 @@ export class GitHubProvider implements Provider {
     const token = exchanged.token;
 
     const [facts, emails] = await Promise.all([
-      fetchGitHubFacts(token.token, input.signal),
-      githubApi("/user/emails?per_page=100", z.array(Email), token.token, input.signal),
+      fetchGitHubFacts(token.token, input.signal, this.#opts.observe),
+      githubApi("/user/emails?per_page=100", z.array(Email), token.token, input.signal, this.#opts.observe),
     ]);
     const primary = emails.data.find((e) => e.primary && e.verified);
     const now = Math.floor(Date.now() / 1000);

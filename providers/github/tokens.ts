@@ -13,6 +13,7 @@
  */
 import { z } from "zod";
 import { ProviderRejectedError, type CredentialCheck, type ExternalIdentity, type VerifiedCredential, type VerifyContext } from "../../src/domain";
+import type { PlatformCallObserver } from "../fetch";
 import { fetchGitHubFacts, githubApi } from "./api";
 
 /** Installations can reach thousands of repositories; the rules only need a bounded list. */
@@ -35,8 +36,11 @@ export function tokenExpiry(headers: Headers): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-async function checkUserToken(token: string, ctx: VerifyContext): Promise<VerifiedCredential> {
-  const [{ data: user, headers }, facts] = await Promise.all([githubApi("/user", User, token, ctx.signal), fetchGitHubFacts(token, ctx.signal)]);
+async function checkUserToken(token: string, ctx: VerifyContext, observe: PlatformCallObserver | undefined): Promise<VerifiedCredential> {
+  const [{ data: user, headers }, facts] = await Promise.all([
+    githubApi("/user", User, token, ctx.signal, observe),
+    fetchGitHubFacts(token, ctx.signal, observe),
+  ]);
   const identity: ExternalIdentity = {
     provider: "github",
     subject: `user:${user.id}`,
@@ -48,11 +52,11 @@ async function checkUserToken(token: string, ctx: VerifyContext): Promise<Verifi
   return { identity, expiresAt: tokenExpiry(headers) };
 }
 
-async function checkInstallationToken(token: string, ctx: VerifyContext): Promise<VerifiedCredential> {
+async function checkInstallationToken(token: string, ctx: VerifyContext, observe: PlatformCallObserver | undefined): Promise<VerifiedCredential> {
   const repos: z.infer<typeof Repo>[] = [];
   let expiresAt: number | undefined;
   for (let page = 1; page <= MAX_REPO_PAGES; page++) {
-    const { data, headers } = await githubApi(`/installation/repositories?per_page=100&page=${page}`, RepoPage, token, ctx.signal);
+    const { data, headers } = await githubApi(`/installation/repositories?per_page=100&page=${page}`, RepoPage, token, ctx.signal, observe);
     expiresAt ??= tokenExpiry(headers);
     repos.push(...data.repositories);
     if (data.repositories.length === 0 || repos.length >= data.total_count) break;
@@ -79,15 +83,17 @@ const USER_PREFIX = /^(ghp_|gho_|ghu_|github_pat_)/;
 /**
  * Check a GitHub user or installation token. Tokens in an unknown format (older GitHub Enterprise
  * servers) are tried as a user token, then as an installation token.
- * @example const { identity } = await checkGitHubToken(token, ctx);
+ * @example const { identity } = await githubTokenCheck(observe)(token, ctx);
  */
-export const checkGitHubToken: CredentialCheck = async (token, ctx) => {
-  if (INSTALLATION_PREFIX.test(token)) return checkInstallationToken(token, ctx);
-  if (USER_PREFIX.test(token)) return checkUserToken(token, ctx);
-  try {
-    return await checkUserToken(token, ctx);
-  } catch (err) {
-    if (!(err instanceof ProviderRejectedError)) throw err;
-    return checkInstallationToken(token, ctx);
-  }
-};
+export function githubTokenCheck(observe?: PlatformCallObserver): CredentialCheck {
+  return async (token, ctx) => {
+    if (INSTALLATION_PREFIX.test(token)) return checkInstallationToken(token, ctx, observe);
+    if (USER_PREFIX.test(token)) return checkUserToken(token, ctx, observe);
+    try {
+      return await checkUserToken(token, ctx, observe);
+    } catch (err) {
+      if (!(err instanceof ProviderRejectedError)) throw err;
+      return checkInstallationToken(token, ctx, observe);
+    }
+  };
+}

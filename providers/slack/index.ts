@@ -3,10 +3,11 @@
  * refresh of rotating tokens, and the check of `slack` (bot and user token) credentials.
  */
 import type { Platform } from "../../src/domain";
+import type { PlatformCallObserver } from "../fetch";
 import { refreshPlatformTokens, type OAuthClientCredentials } from "../oauth";
 import { SLACK_AS, SLACK_OUTAGE_ERRORS } from "./api";
 import { SLACK_CLIENT_METADATA, SlackProvider } from "./login";
-import { checkSlackToken, refetchSlackFacts } from "./tokens";
+import { refetchSlackFacts, slackTokenCheck } from "./tokens";
 
 export { SlackProvider } from "./login";
 export { SLACK_AS, SLACK_SCOPES } from "./api";
@@ -19,6 +20,8 @@ export interface SlackPlatformOptions {
   issuer: string;
   /** The Slack app; without it there is no login and no token refresh. */
   client?: OAuthClientCredentials | undefined;
+  /** Told about each Slack API call (metrics). */
+  observe?: PlatformCallObserver | undefined;
 }
 
 /**
@@ -26,11 +29,11 @@ export interface SlackPlatformOptions {
  * @example const slack = slackPlatform({ issuer, client });
  */
 export function slackPlatform(opts: SlackPlatformOptions): Platform {
-  const { client, issuer } = opts;
+  const { client, issuer, observe } = opts;
   return {
     id: "slack",
     login: client ? new SlackProvider({ ...client, issuer }) : undefined,
-    refetchFacts: refetchSlackFacts,
+    refetchFacts: (token, subject, signal) => refetchSlackFacts(token, subject, signal, observe),
     refreshTokens: client
       ? (stored, nowMs, signal) =>
           refreshPlatformTokens(
@@ -40,6 +43,6 @@ export function slackPlatform(opts: SlackPlatformOptions): Platform {
             signal,
           )
       : undefined,
-    checkCredential: { slack: checkSlackToken },
+    checkCredential: { slack: slackTokenCheck(observe) },
   };
 }

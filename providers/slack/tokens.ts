@@ -14,7 +14,7 @@
  */
 import { z } from "zod";
 import { ProviderRejectedError, type CredentialCheck, type ProviderFacts } from "../../src/domain";
-import { fetchPlatform } from "../fetch";
+import { fetchPlatform, type PlatformCallObserver } from "../fetch";
 import { SLACK_AS, slackError } from "./api";
 
 const AuthTest = z.union([
@@ -32,11 +32,11 @@ const AuthTest = z.union([
 ]);
 
 /**
- * Check a Slack token with `auth.test`.
- * @example const { identity } = await checkSlackToken("xoxb-…", ctx);
+ * The check of a Slack token with `auth.test`.
+ * @example const { identity } = await slackTokenCheck(observe)("xoxb-…", ctx);
  */
-export const checkSlackToken: CredentialCheck = async (token, ctx) => {
-  const { data } = await fetchPlatform("slack", "https://slack.com/api/auth.test", AuthTest, { token, method: "POST", signal: ctx.signal });
+export const slackTokenCheck = (observe?: PlatformCallObserver): CredentialCheck => async (token, ctx) => {
+  const { data } = await fetchPlatform("slack", "https://slack.com/api/auth.test", AuthTest, { token, method: "POST", signal: ctx.signal, observe });
   if (!data.ok) throw slackError(data.error, { outage: `slack: ${data.error}`, refused: `slack refused the token (${data.error})` });
   const bot = data.bot_id ?? undefined;
   return {
@@ -69,10 +69,10 @@ const UserInfo = z.union([
 
 /**
  * A person's current Slack facts from `openid.connect.userInfo` with their stored user token.
- * @example const facts = await refetchSlackFacts(token, "U0123", signal);
+ * @example const facts = await refetchSlackFacts(token, "U0123", signal, observe);
  */
-export async function refetchSlackFacts(token: string, subject: string, signal: AbortSignal): Promise<ProviderFacts> {
-  const { data: info } = await fetchPlatform("slack", SLACK_AS.userinfo_endpoint ?? "", UserInfo, { token, signal, method: "POST" });
+export async function refetchSlackFacts(token: string, subject: string, signal: AbortSignal, observe?: PlatformCallObserver): Promise<ProviderFacts> {
+  const { data: info } = await fetchPlatform("slack", SLACK_AS.userinfo_endpoint ?? "", UserInfo, { token, signal, method: "POST", observe });
   if (!info.ok) throw slackError(info.error, { outage: `slack answered ${info.error}`, refused: `slack refused the stored token (${info.error})` });
   // The token is sealed to this identity's row; a different subject means the row is not to be trusted.
   if (info.sub !== subject) throw new ProviderRejectedError("slack", "slack answered for another user");
