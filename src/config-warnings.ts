@@ -1,7 +1,7 @@
 /**
  * Likely configuration mistakes that do not stop the server: a misspelt variable (silently ignored, so
  * the setting the operator meant never applies), a server nobody can sign in to, and rules that name a
- * platform nobody can sign in with. Each is one line naming the variable; values are never echoed.
+ * platform nobody can sign in with (the dev login counts as every login platform). Each is one line naming the variable; values are never echoed.
  */
 import type { Rules } from "./rules/schema";
 
@@ -71,12 +71,14 @@ export function configWarnings(env: Record<string, string | undefined>, known: r
     warnings.push(
       "no way to sign in: set a platform's pair (GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET, DISCORD_…, SLACK_…) or AUTHBRIDGE_DEV_LOGIN=1 on a localhost issuer; until then only client_credentials and token exchange work",
     );
+  // The dev login signs people in as any of the login platforms (with the facts typed into its picker).
+  const signInWith = inputs.devLogin ? new Set<string>(LOGIN_PLATFORMS.map((p) => p.id)) : enabled;
   const named = new Map<string, number[]>();
   inputs.rules.rules.forEach((r, i) => {
     const p = r.when.provider;
     // Bot rules are met through token exchange, which needs no sign-in configuration; GitHub Actions never has any.
     if (p === undefined || p === "github-actions" || r.when.kind === "bot") return;
-    if (!enabled.has(p)) named.set(p, [...(named.get(p) ?? []), i]);
+    if (!signInWith.has(p)) named.set(p, [...(named.get(p) ?? []), i]);
   });
   for (const [id, indexes] of named) {
     const prefix = LOGIN_PLATFORMS.find((p) => p.id === id)?.prefix ?? id.toUpperCase();

@@ -153,6 +153,21 @@ describe("configuration that catches mistakes", () => {
     expect(c.warnings).toEqual([expect.stringMatching(/^AUTHBRIDGE_RULES: \$\.rules\[1\], \$\.rules\[4\] name discord, which is not configured/)]);
   });
 
+  it("does not warn about rules naming GitHub, Discord or Slack while the dev login (which impersonates them) is on", () => {
+    const rules = JSON.stringify({
+      roles: {},
+      rules: [
+        { when: { provider: "github", org: "acme" }, grant: ["a"] },
+        { when: { provider: "discord", guild: "1" }, grant: ["b"] },
+        { when: { provider: "slack", team: "T1" }, grant: ["c"] },
+      ],
+    });
+    expect(parseConfig({ AUTHBRIDGE_SECRET: secret, AUTHBRIDGE_RULES: rules, AUTHBRIDGE_DEV_LOGIN: "1" }, "node").warnings).toEqual([]);
+    // Without it, the same rules name three platforms nobody can sign in with.
+    const off = parseConfig({ AUTHBRIDGE_SECRET: secret, AUTHBRIDGE_RULES: rules, GITHUB_CLIENT_ID: "i", GITHUB_CLIENT_SECRET: "s" }, "node");
+    expect(off.warnings).toEqual([expect.stringMatching(/name discord, which is not configured/), expect.stringMatching(/name slack, which is not configured/)]);
+  });
+
   it("reads only the database variables for migrations", () => {
     expect(parseDatabaseConfig({ DATABASE_URL: "libsql://db.example.turso.io", DATABASE_AUTH_TOKEN: "tok" })).toEqual({
       databaseUrl: "libsql://db.example.turso.io",
