@@ -1,6 +1,6 @@
 /**
- * `npm run build`: the installable verifier package in packages/verify (published as `authbridge`,
- * imported as `authbridge/verify`).
+ * `npm run build:verify` (and `npm run build`, after the CLI bundle): the installable verifier package in
+ * packages/verify (published as `authbridge`, imported as `authbridge/verify`).
  *
  * - JavaScript: esbuild bundles src/verify/index.ts and everything it imports from this repository (the
  *   store's mark helpers, zod for option checks) into one ES module; hono and jose stay imports, so the
@@ -34,7 +34,7 @@ function fail(message: string): never {
 function outArgument(): string | undefined {
   const args = process.argv.slice(2);
   if (args.length === 0) return undefined;
-  if (args[0] !== "--out" || !args[1] || args.length !== 2) fail("usage: npm run build [-- --out DIR]");
+  if (args[0] !== "--out" || !args[1] || args.length !== 2) fail("usage: npm run build:verify [-- --out DIR]");
   return resolve(args[1]);
 }
 

@@ -1,5 +1,5 @@
 /**
- * `authbridge/verify` as an API author gets it: `npm run build`, `npm pack`, the tarball installed with
+ * `authbridge/verify` as an API author gets it: `npm run build:verify`, `npm pack`, the tarball installed with
  * hono into a fresh project, and a plain-Node (no tsx) script in that project verifying a real token
  * from the real Node server. The installed tree must be the package, hono and jose only, under 20 MB,
  * and its type declarations must resolve under `moduleResolution: "nodenext"`.
@@ -47,7 +47,7 @@ beforeAll(async () => {
   jwksUrl = `http://127.0.0.1:${port}/.well-known/jwks.json`;
   const serverStarted = startNodeServer({ cwd: serverDir, port, env: { AUTHBRIDGE_ISSUER: issuer } });
 
-  await run("npm", ["run", "build", "--", "--out", pkgDir], { cwd: ROOT, env: npmEnv, timeout: 60_000 });
+  await run("npm", ["run", "build:verify", "--", "--out", pkgDir], { cwd: ROOT, env: npmEnv, timeout: 60_000 });
   const { stdout } = await run("npm", ["pack", "--pack-destination", dir.path, "--silent"], { cwd: pkgDir, env: npmEnv, timeout: 30_000 });
   const tarball = join(dir.path, stdout.trim().split("\n").at(-1)!);
 
