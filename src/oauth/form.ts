@@ -24,6 +24,41 @@ export class BodyTooLargeError extends Error {
   override readonly name = "BodyTooLargeError";
 }
 
+/** The Node request under @hono/node-server (its `env.incoming`), when the body is still untouched. */
+interface NodeIncoming {
+  readableFlowing: boolean | null;
+  readableEnded: boolean;
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "end" | "error" | "aborted", listener: (err?: Error) => void): unknown;
+}
+
+function nodeIncoming(c: Context): NodeIncoming | undefined {
+  const incoming = (c.env as { incoming?: NodeIncoming } | undefined)?.incoming;
+  if (!incoming || typeof incoming.on !== "function" || incoming.readableFlowing !== null || incoming.readableEnded) return undefined;
+  return incoming;
+}
+
+/**
+ * A body of a declared length (at most the limit, checked by the caller; Node's HTTP parser never delivers
+ * more than declared), read straight from Node's request: no web Request, stream or abort signal is built.
+ */
+function readDeclared(incoming: NodeIncoming, length: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const bytes = new Uint8Array(length);
+    let offset = 0;
+    incoming.on("data", (chunk) => {
+      if (offset + chunk.byteLength > length) return reject(new BodyTooLargeError("request body too large"));
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    });
+    incoming.on("end", () => resolve(decoder.decode(bytes.subarray(0, offset))));
+    incoming.on("error", (err) => reject(err ?? new Error("request body unreadable")));
+    incoming.on("aborted", () => reject(new Error("request aborted")));
+  });
+}
+
+const decoder = new TextDecoder();
+
 /**
  * The request body as UTF-8 text, reading at most `maxBytes` of it: one byte more and the stream is
  * cancelled and {@link BodyTooLargeError} thrown. The app-wide body limit runs first; this keeps a handler
@@ -31,7 +66,10 @@ export class BodyTooLargeError extends Error {
  * @example const text = await readBodyText(c, MAX_FORM_BYTES);
  */
 export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
-  if (Number(c.req.header("content-length") ?? "0") > maxBytes) throw new BodyTooLargeError("request body too large");
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > maxBytes) throw new BodyTooLargeError("request body too large");
+  const incoming = nodeIncoming(c);
+  if (incoming && declared > 0) return readDeclared(incoming, declared);
   const raw = c.req.raw;
   // Already read by someone else through hono's cache: it is in memory anyway.
   if (raw.bodyUsed) return c.req.text();
@@ -55,7 +93,7 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return decoder.decode(bytes);
 }
 
 /**
