@@ -5,9 +5,13 @@
 
 const MIN_BYTES = 32;
 
+/** Node's Buffer where it exists: base64url in native code (tokens and MACs are encoded on every request). */
+const NodeBuffer = (globalThis as { Buffer?: { from(data: Uint8Array | string, encoding?: string): Uint8Array & { toString(encoding: string): string } } }).Buffer;
+
 /** Decode base64url (padding optional); undefined when malformed. */
 export function fromBase64Url(s: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(s)) return undefined;
+  if (NodeBuffer) return new Uint8Array(NodeBuffer.from(s.replace(/=+$/, ""), "base64url"));
   const b64 = s.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
   try {
     const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
@@ -38,6 +42,7 @@ export function generateSecret(): string {
 
 /** base64url without padding. */
 export function toBase64Url(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes).toString("base64url");
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
