@@ -50,7 +50,7 @@ interface Timing {
   t0?: bigint;
 }
 
-async function run(url: string, seconds: number, connections: number, request: AutocannonRequest, samples: number[]): Promise<{ errors: number; seconds: number }> {
+async function run(url: string, seconds: number, connections: number, request: AutocannonRequest): Promise<{ errors: number; seconds: number }> {
   const r = await autocannon({ url, connections, duration: seconds, timeout: 10, requests: [request] });
   return { errors: r.errors + r.timeouts, seconds: r.duration > 0 ? r.duration : 1e-9 };
 }
@@ -97,7 +97,7 @@ export async function clientCredentialsLoad(url: string, call: TokenCall, shape:
       else counts.bad++;
     },
   };
-  const { errors, seconds } = await run(url, shape.seconds, shape.connections, request, samples);
+  const { errors, seconds } = await run(url, shape.seconds, shape.connections, request);
   return finish(samples, counts, errors, seconds);
 }
 
@@ -139,6 +139,6 @@ export async function refreshLoad(url: string, call: TokenCall, pool: string[], 
       live.push(next as string);
     },
   };
-  const { errors, seconds } = await run(url, shape.seconds, shape.connections, request, samples);
+  const { errors, seconds } = await run(url, shape.seconds, shape.connections, request);
   return { result: finish(samples, counts, errors, seconds), pool: live };
 }
