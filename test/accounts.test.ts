@@ -163,6 +163,7 @@ describe("resolveLogin", () => {
       ["account.unblocked", accountId, "cli"],
     ]);
     await refused(blockAccount(db, "acct_missing", NOW), "not_found");
+    await expect(unblockAccount(db, "acct_missing", NOW)).rejects.toThrow(/^no account acct_missing$/);
   });
 
   it("stores provider tokens sealed, never in clear", async () => {

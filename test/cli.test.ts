@@ -224,7 +224,9 @@ describe("authbridge admin CLI", { timeout: 60_000 }, () => {
 
   it("accounts block on a missing account fails with a message and prints nothing", async () => {
     const r = await fails("accounts", "block", "acct_x");
-    expect(r.stderr).toMatch(/acct_x/);
+    // The CLI's one style: lower-case, no trailing period, naming what was not found.
+    expect(r.stderr.trim()).toBe("error: no account acct_x");
+    expect((await fails("accounts", "unblock", "acct_x")).stderr.trim()).toBe("error: no account acct_x");
   });
 
   it("accounts block on an existing account blocks it and revokes what it holds", async () => {

@@ -36,7 +36,7 @@ export interface BlockResult {
 
 async function setBlocked(db: Database, accountId: string, blocked: boolean, now: number, actor: string | undefined): Promise<BlockResult> {
   const account = await getAccount(db, accountId);
-  if (!account) throw new AccountError("not_found", `No account ${accountId}.`);
+  if (!account) throw new AccountError("not_found", `no account ${accountId}`);
   if ((account.blockedAt !== null) === blocked) return { blockedAt: account.blockedAt, changed: false };
   const blockedAt = blocked ? now : null;
   await db.batch([
