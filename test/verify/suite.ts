@@ -647,8 +647,15 @@ describe("scopes and roles", () => {
 
   it("a guard without requireAuth before it fails closed (500), never lets the request through", async () => {
     const app = new Hono<{ Variables: AuthVariables }>();
+    // Answer the wiring error quietly (Hono's default handler prints its stack on every run) and keep it.
+    const errors: string[] = [];
+    app.onError((err, c) => {
+      errors.push(err.message);
+      return c.text("Internal Server Error", 500);
+    });
     app.get("/x", requireScopes("a"), (c) => c.text("reached"));
     expect((await app.request("/x")).status).toBe(500);
+    expect(errors).toEqual(["requireScopes must run after requireAuth"]);
   });
 });
 
