@@ -3,7 +3,7 @@
  * packages/verify (published as `authbridge`, imported as `authbridge/verify`).
  *
  * - JavaScript: esbuild bundles src/verify/index.ts and everything it imports from this repository (the
- *   store's mark helpers, zod for option checks) into one ES module; hono and jose stay imports, so the
+ *   store's mark helpers, the scope grammar) into one ES module; hono and jose stay imports, so the
  *   package's only runtime needs are jose (a dependency) and hono (a peer: the API's own).
  * - Types: tsc emits declarations for the same entry; relative specifiers get their `.js` so they resolve
  *   under `moduleResolution: "nodenext"` as well as "bundler".

@@ -1,9 +1,11 @@
 /**
  * Options of `requireAuth`, validated once when the middleware is created: a mistake in them is a
  * deployment error and must stop the API from starting, not surface as 401s at request time.
+ *
+ * Plain checks rather than a schema library: the verifier is a package APIs install, and zod with its
+ * locales made up 735 of its 763 KiB, for a dozen options.
  */
 import type { JWK } from "jose";
-import { z } from "zod";
 import { isLoopbackHost } from "../lib/loopback";
 import { SCOPE_TOKEN, SCOPE_TOKEN_RULE } from "../lib/scope";
 import type { MarkReader } from "../store/store";
@@ -77,72 +79,111 @@ export interface RequireAuthOptions {
   signatureEngine?: "auto" | "webcrypto";
 }
 
-/** https anywhere, http only on loopback: keys and introspection answers must not travel in clear text. */
-const secureUrl = z
-  .string()
-  .refine((u) => URL.canParse(u), "must be an absolute URL")
-  .refine((u) => {
-    const url = new URL(u);
-    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
-  }, "must be https (http only on localhost)");
+/** Collects every problem, each as `path: message`, so one error names them all. */
+class Problems {
+  readonly list: string[] = [];
+  add(path: string, message: string): void {
+    this.list.push(`${path}: ${message}`);
+  }
+}
 
-const publicJwk = z
-  .looseObject({
-    kty: z.enum(["OKP", "EC"], { message: "only OKP (Ed25519) and EC (P-256) keys are supported" }),
-    kid: z.string().regex(KID_PATTERN, "kid must be 1-128 characters of [A-Za-z0-9._~+=:-]"),
-    alg: z.enum(ALGORITHMS).optional(),
-    use: z.literal("sig").optional(),
-  })
-  .refine((k) => !("d" in k), "must be a public key (it has a private \"d\" member)");
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function nonEmptyString(p: Problems, path: string, v: unknown): v is string {
+  if (typeof v === "string" && v.length > 0) return true;
+  p.add(path, "must be a non-empty string");
+  return false;
+}
+
+/** A number in [min, max] (whole when `int`), or `def` when absent. */
+function numberIn(p: Problems, path: string, v: unknown, def: number, min: number, max: number, int = true): number {
+  if (v === undefined) return def;
+  if (typeof v === "number" && Number.isFinite(v) && (!int || Number.isInteger(v)) && v >= min && v <= max) return v;
+  p.add(path, `must be a ${int ? "whole " : ""}number from ${min} to ${max}`);
+  return def;
+}
+
+function oneOf<T extends string>(p: Problems, path: string, v: unknown, allowed: readonly T[]): v is T {
+  if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return true;
+  p.add(path, `must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}`);
+  return false;
+}
+
+/** https anywhere, http only on loopback: keys and introspection answers must not travel in clear text. */
+function secureUrl(p: Problems, path: string, v: unknown): v is string {
+  if (typeof v !== "string" || !URL.canParse(v)) {
+    p.add(path, "must be an absolute URL");
+    return false;
+  }
+  const url = new URL(v);
+  if (url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname))) return true;
+  p.add(path, "must be https (http only on localhost)");
+  return false;
+}
+
+function publicJwk(p: Problems, path: string, k: unknown): k is JWK {
+  if (!isObject(k)) {
+    p.add(path, "must be a JWK object");
+    return false;
+  }
+  const before = p.list.length;
+  if (k.kty !== "OKP" && k.kty !== "EC") p.add(`${path}.kty`, "only OKP (Ed25519) and EC (P-256) keys are supported");
+  if (typeof k.kid !== "string" || !KID_PATTERN.test(k.kid)) p.add(`${path}.kid`, "kid must be 1-128 characters of [A-Za-z0-9._~+=:-]");
+  if (k.alg !== undefined) oneOf(p, `${path}.alg`, k.alg, ALGORITHMS);
+  if (k.use !== undefined && k.use !== "sig") p.add(`${path}.use`, 'must be "sig"');
+  if ("d" in k) p.add(path, 'must be a public key (it has a private "d" member)');
+  return p.list.length === before;
+}
+
+/** A JWKS document is unwrapped first, so errors name the bad key instead of the document's shape. */
+function keyList(p: Problems, v: unknown): JWK[] | undefined {
+  const list = isObject(v) && "keys" in v ? v.keys : v;
+  if (!Array.isArray(list) || list.length === 0) {
+    p.add("keys", "must be a non-empty list of JWKs (or a JWKS document)");
+    return undefined;
+  }
+  const ok = list.map((k, i) => publicJwk(p, `keys[${i}]`, k)).every(Boolean);
+  return ok ? (list as JWK[]) : undefined;
+}
+
+function algorithmList(p: Problems, v: unknown): Algorithm[] {
+  if (v === undefined) return [...ALGORITHMS];
+  if (!Array.isArray(v) || v.length === 0) {
+    p.add("algorithms", `must be a non-empty list of ${ALGORITHMS.join(", ")}`);
+    return [...ALGORITHMS];
+  }
+  return v.filter((a, i): a is Algorithm => oneOf(p, `algorithms[${i}]`, a, ALGORITHMS));
+}
+
+function scopeList(p: Problems, v: unknown): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) {
+    p.add("scopes", "must be a list of scope tokens");
+    return [];
+  }
+  return v.filter((s, i): s is string => {
+    if (typeof s === "string" && SCOPE_TOKEN.test(s)) return true;
+    p.add(`scopes[${i}]`, SCOPE_TOKEN_RULE);
+    return false;
+  });
+}
+
+/** An optional nested options object: its known members are checked, the rest ignored. */
+function section(p: Problems, path: string, v: unknown): Obj | undefined {
+  if (v === undefined) return undefined;
+  if (isObject(v)) return v;
+  p.add(path, "must be an object");
+  return undefined;
+}
 
 const isMarkReader = (v: unknown): v is MarkReader =>
   typeof v === "object" && v !== null && typeof (v as { newestMark?: unknown }).newestMark === "function";
 
-const schema = z
-  .object({
-    issuer: z.string().min(1),
-    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-    jwksUrl: secureUrl.optional(),
-    // A JWKS document is unwrapped first, so errors name the bad key instead of "no union member matched".
-    keys: z.preprocess((v) => (typeof v === "object" && v !== null && !Array.isArray(v) && "keys" in v ? v.keys : v), z.array(publicJwk).min(1)).optional(),
-    algorithms: z.array(z.enum(ALGORITHMS)).min(1).default([...ALGORITHMS]),
-    clockToleranceSeconds: z.number().int().min(0).max(60).default(5),
-    signatureEngine: z.enum(["auto", "webcrypto"]).default("auto"),
-    scopes: z.array(z.string().regex(SCOPE_TOKEN, SCOPE_TOKEN_RULE)).default([]),
-    revocation: z.enum(["off", "introspect", "store"]).default("off"),
-    introspection: z
-      .object({
-        url: secureUrl,
-        clientId: z.string().min(1),
-        clientSecret: z.string().min(1),
-        cacheSeconds: z.number().int().min(0).max(300).default(30),
-        timeoutMs: z.number().int().min(100).max(30_000).default(3000),
-      })
-      .optional(),
-    store: z.custom<MarkReader>(isMarkReader, "must be a StateStore").optional(),
-    cache: z.object({ maxEntries: z.number().int().min(0).max(1_000_000).default(10_000) }).default({ maxEntries: 10_000 }),
-    jwks: z
-      .object({
-        cooldownSeconds: z.number().min(1).max(3600).default(30),
-        maxAgeSeconds: z.number().min(1).max(86_400).default(600),
-        timeoutMs: z.number().int().min(100).max(30_000).default(5000),
-      })
-      .default({ cooldownSeconds: 30, maxAgeSeconds: 600, timeoutMs: 5000 }),
-    realm: z.string().min(1).max(200).optional(),
-    now: z.custom<() => number>((v) => typeof v === "function", "must be a function returning epoch ms").optional(),
-  })
-  .strict()
-  .superRefine((o, ctx) => {
-    if ((o.jwksUrl === undefined) === (o.keys === undefined))
-      ctx.addIssue({ code: "custom", path: ["jwksUrl"], message: "give exactly one of jwksUrl and keys" });
-    if (o.revocation === "introspect" && !o.introspection)
-      ctx.addIssue({ code: "custom", path: ["introspection"], message: 'required when revocation is "introspect"' });
-    if (o.revocation === "store" && !o.store) ctx.addIssue({ code: "custom", path: ["store"], message: 'required when revocation is "store"' });
-    (o.keys ?? []).forEach((k, i) => {
-      if (k.alg !== undefined && !o.algorithms.includes(k.alg))
-        ctx.addIssue({ code: "custom", path: ["keys", i, "alg"], message: `${k.alg} is not among the accepted algorithms` });
-    });
-  });
+const OPTION_NAMES = new Set<string>([
+  "issuer", "audience", "jwksUrl", "keys", "algorithms", "clockToleranceSeconds", "signatureEngine", "scopes",
+  "revocation", "introspection", "store", "cache", "jwks", "realm", "now",
+] satisfies (keyof RequireAuthOptions)[]);
 
 /** Options after validation, with defaults applied. */
 export interface ResolvedOptions {
@@ -169,31 +210,76 @@ export interface ResolvedOptions {
  * @example const opts = resolveOptions({ issuer, audience, keys });
  */
 export function resolveOptions(input: RequireAuthOptions): ResolvedOptions {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new Error(`requireAuth: invalid options\n${z.prettifyError(parsed.error)}`);
-  const o = parsed.data;
-  const audience = typeof o.audience === "string" ? [o.audience] : o.audience;
-  const source: ResolvedOptions["source"] = o.jwksUrl
-    ? { kind: "remote", url: new URL(o.jwksUrl), cooldownMs: o.jwks.cooldownSeconds * 1000, maxAgeMs: o.jwks.maxAgeSeconds * 1000, timeoutMs: o.jwks.timeoutMs }
-    : { kind: "local", keys: (o.keys ?? []) as JWK[] };
-  const revocation: ResolvedOptions["revocation"] =
-    o.revocation === "store" && o.store
-      ? { kind: "store", store: o.store }
-      : o.revocation === "introspect" && o.introspection
-        ? { kind: "introspect", ...o.introspection, cacheMs: o.introspection.cacheSeconds * 1000 }
-        : { kind: "off" };
+  const p = new Problems();
+  const o: Obj = isObject(input) ? input : {};
+  if (!isObject(input)) p.add("options", "must be an object");
+  for (const name of Object.keys(o)) if (!OPTION_NAMES.has(name)) p.add(name, "not an option of requireAuth");
+
+  nonEmptyString(p, "issuer", o.issuer);
+  let audience: string[] = [];
+  if (typeof o.audience === "string") {
+    if (nonEmptyString(p, "audience", o.audience)) audience = [o.audience];
+  } else if (Array.isArray(o.audience) && o.audience.length > 0) {
+    audience = o.audience.filter((a, i): a is string => nonEmptyString(p, `audience[${i}]`, a));
+  } else {
+    p.add("audience", "must be a non-empty string or a non-empty list of them");
+  }
+
+  const jwksUrl = o.jwksUrl !== undefined && secureUrl(p, "jwksUrl", o.jwksUrl) ? o.jwksUrl : undefined;
+  const keys = o.keys !== undefined ? keyList(p, o.keys) : undefined;
+  if ((o.jwksUrl === undefined) === (o.keys === undefined)) p.add("jwksUrl", "give exactly one of jwksUrl and keys");
+  const algorithms = algorithmList(p, o.algorithms);
+  (keys ?? []).forEach((k, i) => {
+    if (k.alg !== undefined && !algorithms.includes(k.alg as Algorithm)) p.add(`keys[${i}].alg`, `${k.alg} is not among the accepted algorithms`);
+  });
+  const clockToleranceSeconds = numberIn(p, "clockToleranceSeconds", o.clockToleranceSeconds, 5, 0, 60);
+  const signatureEngine = o.signatureEngine === undefined || !oneOf(p, "signatureEngine", o.signatureEngine, ["auto", "webcrypto"] as const) ? "auto" : o.signatureEngine;
+  const scopes = scopeList(p, o.scopes);
+
+  const mode = o.revocation === undefined || !oneOf(p, "revocation", o.revocation, ["off", "introspect", "store"] as const) ? "off" : o.revocation;
+  const intro = section(p, "introspection", o.introspection);
+  let revocation: ResolvedOptions["revocation"] = { kind: "off" };
+  if (intro) {
+    const url = secureUrl(p, "introspection.url", intro.url) ? intro.url : "";
+    const clientId = nonEmptyString(p, "introspection.clientId", intro.clientId) ? intro.clientId : "";
+    const clientSecret = nonEmptyString(p, "introspection.clientSecret", intro.clientSecret) ? intro.clientSecret : "";
+    const cacheSeconds = numberIn(p, "introspection.cacheSeconds", intro.cacheSeconds, 30, 0, 300);
+    const timeoutMs = numberIn(p, "introspection.timeoutMs", intro.timeoutMs, 3000, 100, 30_000);
+    if (mode === "introspect") revocation = { kind: "introspect", url, clientId, clientSecret, cacheMs: cacheSeconds * 1000, timeoutMs };
+  } else if (mode === "introspect") p.add("introspection", 'required when revocation is "introspect"');
+  if (o.store !== undefined && !isMarkReader(o.store)) p.add("store", "must be a StateStore");
+  if (mode === "store") {
+    if (o.store === undefined) p.add("store", 'required when revocation is "store"');
+    else if (isMarkReader(o.store)) revocation = { kind: "store", store: o.store };
+  }
+
+  const cache = section(p, "cache", o.cache);
+  const maxEntries = numberIn(p, "cache.maxEntries", cache?.maxEntries, 10_000, 0, 1_000_000);
+  const jwks = section(p, "jwks", o.jwks);
+  const cooldownSeconds = numberIn(p, "jwks.cooldownSeconds", jwks?.cooldownSeconds, 30, 1, 3600, false);
+  const maxAgeSeconds = numberIn(p, "jwks.maxAgeSeconds", jwks?.maxAgeSeconds, 600, 1, 86_400, false);
+  const timeoutMs = numberIn(p, "jwks.timeoutMs", jwks?.timeoutMs, 5000, 100, 30_000);
+  if (o.realm !== undefined && (typeof o.realm !== "string" || o.realm.length === 0 || o.realm.length > 200)) p.add("realm", "must be 1-200 characters");
+  if (o.now !== undefined && typeof o.now !== "function") p.add("now", "must be a function returning epoch ms");
+
+  if (p.list.length > 0) throw new Error(`requireAuth: invalid options\n${p.list.map((l) => `  - ${l}`).join("\n")}`);
+  const issuer = o.issuer as string;
+  const source: ResolvedOptions["source"] = jwksUrl
+    ? { kind: "remote", url: new URL(jwksUrl), cooldownMs: cooldownSeconds * 1000, maxAgeMs: maxAgeSeconds * 1000, timeoutMs }
+    : { kind: "local", keys: keys ?? [] };
+  const now = o.now as (() => number) | undefined;
   return {
-    issuer: o.issuer,
+    issuer,
     audience,
     source,
-    algorithms: [...new Set(o.algorithms)],
-    clockToleranceSeconds: o.clockToleranceSeconds,
-    scopes: o.scopes,
+    algorithms: [...new Set(algorithms)],
+    clockToleranceSeconds,
+    scopes,
     revocation,
-    maxEntries: o.cache.maxEntries,
-    realm: o.realm ?? audience[0] ?? o.issuer,
-    now: o.now ?? Date.now,
-    clockInjected: o.now !== undefined,
-    signatureEngine: o.signatureEngine,
+    maxEntries,
+    realm: (o.realm as string | undefined) ?? audience[0] ?? issuer,
+    now: now ?? Date.now,
+    clockInjected: now !== undefined,
+    signatureEngine,
   };
 }
