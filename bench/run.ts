@@ -11,13 +11,14 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { issuance } from "./issuance";
 import { memory } from "./memory";
+import { nodePaths } from "./node-paths";
 import { peers } from "./peers";
 import { verify } from "./verify";
 import { stopAllChildren } from "./support/child";
 import { markdownTable, textTable, type Row, type Section, type SectionContext } from "./support/report";
 
 /** Every section, in run order. */
-const SECTIONS: Section[] = [issuance, peers, verify, memory];
+const SECTIONS: Section[] = [issuance, peers, verify, nodePaths, memory];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 

@@ -210,6 +210,9 @@ export async function benchVerify(opts: { seconds: number }, log: (m: string) =>
     // --- the variants -------------------------------------------------------------------------------
     const base = { issuer, audience, keys: jwks };
     const authFirst = requireAuth(base);
+    // The same middleware with its Node signature path off (jose over WebCrypto, as on Workers): the margin
+    // that Node-only path buys is reported beside the floor.
+    const authFirstWebCrypto = requireAuth({ ...base, signatureEngine: "webcrypto" });
     const authReused = requireAuth(base);
     const bare = new Hono().get("/r", async (c) => {
       const token = c.req.header("authorization")?.slice(7) ?? "";
@@ -241,6 +244,7 @@ export async function benchVerify(opts: { seconds: number }, log: (m: string) =>
     // cache, so they cycle through the same pool.
     const pool: string[] = await mint(4000);
     let fresh = 0;
+    let freshWebCrypto = 0;
     const firstSight = (name: string, app: AnyApp): Variant => {
       let i = 0;
       return { name, app, next: () => pool[i++ % pool.length]! };
@@ -254,6 +258,14 @@ export async function benchVerify(opts: { seconds: number }, log: (m: string) =>
           next: () => pool[fresh++]!,
           async before(expected) {
             if (pool.length - fresh < expected) pool.push(...(await mint(expected * 2)));
+          },
+        },
+        {
+          name: "requireAuth webcrypto",
+          app: guarded(authFirstWebCrypto),
+          next: () => pool[freshWebCrypto++]!,
+          async before(expected) {
+            if (pool.length - freshWebCrypto < expected) pool.push(...(await mint(expected * 2)));
           },
         },
         firstSight("bare jose", bare),
@@ -286,6 +298,8 @@ export async function benchVerify(opts: { seconds: number }, log: (m: string) =>
       rateRow("first sight: hono/jwk (keys)", get(fs, "hono/jwk keys")),
       rateRow("first sight: hono/jwk (jwks_uri)", get(fs, "hono/jwk jwks_uri"), "fetches the JWKS on every request"),
       ratioRow("first sight: requireAuth / bare jose", get(fs, "requireAuth"), get(fs, "bare jose"), 0.95),
+      ratioRow("first sight: requireAuth (jose/WebCrypto signatures) / bare jose", get(fs, "requireAuth webcrypto"), get(fs, "bare jose"), undefined, "requireAuth without its Node signature path: whether the floor would hold without it"),
+      ratioRow("first sight: requireAuth / requireAuth (jose/WebCrypto signatures)", get(fs, "requireAuth"), get(fs, "requireAuth webcrypto"), undefined, "the margin the Node-only signature path (verify/node-signature.ts) buys"),
       ratioRow("first sight: requireAuth / bare jose as middleware", get(fs, "requireAuth"), get(fs, "bare jose middleware"), undefined, "same structure (middleware + route): what requireAuth itself adds"),
       ratioRow("first sight: bare jose as middleware / bare jose", get(fs, "bare jose middleware"), get(fs, "bare jose"), undefined, "the cost of being middleware in Hono"),
       ratioRow("first sight: requireAuth / hono/jwk (keys)", get(fs, "requireAuth"), get(fs, "hono/jwk keys"), 1.0),
