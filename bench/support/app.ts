@@ -9,6 +9,7 @@ import { createClient as createLibsqlClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import type { Hono } from "hono";
 import { createApp } from "../../src/app";
+import { publishEntitlements } from "../../src/accounts/published-entitlements";
 import { createClient } from "../../src/clients/registry";
 import { parseConfig } from "../../src/config";
 import * as schema from "../../src/db/schema";
@@ -85,6 +86,8 @@ export async function buildBenchApp(opts: { upstash?: { url: string; token: stri
     roles: JSON.stringify(["member"]),
     derivedAt: at,
   });
+  // What a login does after deriving: publish them next to the refresh families (one round trip per refresh).
+  await publishEntitlements(deps.store, deps.config.entitlementsMaxAge, accountId, { scopes: BENCH_SCOPES, roles: ["member"], derivedAt: at }, at);
   return {
     app: createApp(deps),
     deps,

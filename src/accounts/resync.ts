@@ -30,6 +30,7 @@ import { derivedKey } from "../lib/secret";
 import type { Rules } from "../rules/schema";
 import { deriveAndStoreEntitlements, getEntitlements, type StoredEntitlements } from "./entitlements";
 import { AccountError } from "./errors";
+import { publishEntitlements } from "./published-entitlements";
 import { identityTokens, markIdentityStale, openProviderTokens, sealProviderTokens, storeFacts } from "./facts";
 import { listIdentities, type Identity } from "./identities";
 
@@ -145,7 +146,10 @@ async function resync(deps: AppDeps, platforms: PlatformsById, rules: Rules, acc
     throw err;
   }
   const silent = outcomes.filter((o): o is Extract<Outcome, { kind: "unavailable" }> => o.kind === "unavailable");
-  if (silent.length === 0) return derived;
+  if (silent.length === 0) {
+    await publishEntitlements(deps.store, deps.config.entitlementsMaxAge, accountId, derived, now);
+    return derived;
+  }
 
   const oldest = Math.min(...silent.map((o) => o.factsAt));
   await deps.db.update(entitlementsTable).set({ derivedAt: oldest }).where(eq(entitlementsTable.accountId, accountId));
@@ -158,7 +162,10 @@ async function resync(deps: AppDeps, platforms: PlatformsById, rules: Rules, acc
       `the account's entitlements could not be refreshed: ${names} did not answer, and the last confirmed entitlements are older than ENTITLEMENTS_MAX_AGE + ENTITLEMENTS_GRACE allow; try again once ${names} is reachable`,
     );
   }
-  return { ...derived, derivedAt: oldest };
+  const result = { ...derived, derivedAt: oldest };
+  // Published with the age of its oldest facts: never trusted past the grace (too old: withdrawn instead).
+  await publishEntitlements(deps.store, deps.config.entitlementsMaxAge, accountId, result, now);
+  return result;
 }
 
 const inflight = new WeakMap<AppDeps, Map<string, Promise<StoredEntitlements>>>();

@@ -7,6 +7,7 @@ import type { AppDeps } from "../deps";
 import type { SubjectEntitlements } from "../domain";
 import { ID_PREFIX } from "../lib/ids";
 import type { Rules } from "../rules/schema";
+import { freshPublished } from "./published-entitlements";
 import { currentEntitlements, type PlatformsById } from "./resync";
 
 /**
@@ -16,9 +17,10 @@ import { currentEntitlements, type PlatformsById } from "./resync";
  * @example const entitlements = subjectEntitlements(deps, platforms, deps.config.rules);
  */
 export function subjectEntitlements(deps: AppDeps, platforms: PlatformsById, rules: Rules = deps.config.rules): SubjectEntitlements {
-  return async (sub) => {
+  return async (sub, published) => {
     if (!sub.startsWith(ID_PREFIX.account)) return { scopes: null, roles: [] };
-    const { scopes, roles } = await currentEntitlements(deps, platforms, rules, sub);
+    // Published with the refresh family's rotation: while fresh, no database read (see published-entitlements.ts).
+    const { scopes, roles } = freshPublished(published, deps.now(), deps.config.entitlementsMaxAge) ?? (await currentEntitlements(deps, platforms, rules, sub));
     return { scopes, roles };
   };
 }

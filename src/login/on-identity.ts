@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { AccountError } from "../accounts/errors";
-import { deriveAndStoreEntitlements } from "../accounts/entitlements";
+import { deriveAndPublish } from "../accounts/published-entitlements";
 import { resolveLogin } from "../accounts/identities";
 import type { AppDeps } from "../deps";
 import type { ExternalIdentity } from "../domain";
@@ -35,7 +35,7 @@ export function onIdentity(deps: AppDeps, rules: Rules) {
         sealKey: await derivedKey(deps.config.secret, "provider-token-encryption"),
         now,
       });
-      await deriveAndStoreEntitlements(deps.db, rules, resolved.accountId, now);
+      await deriveAndPublish(deps, rules, resolved.accountId, now);
       if (flow.intent === "login") await startSession(c, deps, resolved.accountId);
       return c.redirect(flow.returnTo, 302);
     } catch (e) {

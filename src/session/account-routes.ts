@@ -6,7 +6,7 @@ import { Hono, type Context } from "hono";
 import { csrf } from "hono/csrf";
 import type { Provider } from "../domain";
 import { AccountError } from "../accounts/errors";
-import { deriveAndStoreEntitlements } from "../accounts/entitlements";
+import { deriveAndPublish } from "../accounts/published-entitlements";
 import { listIdentities, unlinkIdentity } from "../accounts/identities";
 import type { AppDeps } from "../deps";
 import type { Rules } from "../rules/schema";
@@ -76,7 +76,7 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
       if (!(e instanceof AccountError)) throw e;
       return errorPage(c, { status: e.code === "not_found" ? 404 : 409, title: "Cannot unlink", message: e.message, link: { href: "/account", label: "Back" } });
     }
-    await deriveAndStoreEntitlements(deps.db, rules, session.accountId, deps.now());
+    await deriveAndPublish(deps, rules, session.accountId, deps.now());
     return c.redirect("/account?done=unlinked", 303);
   });
 

@@ -11,7 +11,9 @@
 import Database from "libsql";
 import { isBusyError } from "../db/busy-retry";
 import {
+  ENTITLEMENTS_FIELD,
   REFRESH_MARKS,
+  entitlementsKey,
   StoreUnavailableError,
   markKey,
   markKeyPrefix,
@@ -70,7 +72,9 @@ const READ_TOKEN = `
 SELECT e.value AS value, e.spent AS spent, (
   SELECT MAX(CAST(m.value AS INTEGER)) FROM state_entries m
   WHERE m.key IN (${REFRESH_MARKS.map((m) => `'${markKeyPrefix(m.kind)}' || json_extract(e.value, '$.${m.field}')`).join(", ")})
-    AND m.expires_at > ?2) AS newest
+    AND m.expires_at > ?2) AS newest, (
+  SELECT p.value FROM state_entries p
+  WHERE p.key = '${entitlementsKey("")}' || json_extract(e.value, '$.${ENTITLEMENTS_FIELD}') AND p.expires_at > ?2) AS entitlements
 FROM state_entries e WHERE e.key = ?1 AND e.expires_at > ?2`;
 
 function ttlMs(seconds: number): number {
@@ -83,7 +87,7 @@ function pathOf(url: string): string {
   return url.slice("file:".length).replace(/^\/\/(?=\/)/, "").split("?")[0]!;
 }
 
-type Row = { value: string; spent: string | null; newest?: number | bigint | null };
+type Row = { value: string; spent: string | null; newest?: number | bigint | null; entitlements?: string | null };
 
 /**
  * The `spent` column: NULL while live, the epoch ms of use once spent, `R<epoch ms>` once a retry inside
@@ -158,7 +162,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
         const spentAt = spentTime(row.spent);
         if (input.graceSeconds > 0 && now - spentAt <= input.graceSeconds * 1000 && input.clientId === record.clientId) {
           if (!row.spent.startsWith(SERVED)) q.spend.run(SERVED + row.spent, storeNow + keepFor * 1000, input.key);
-          return { outcome: "retry", record, spentAt };
+          return { outcome: "retry", record, spentAt, ...(row.entitlements ? { entitlements: row.entitlements } : {}) };
         }
         writeMark(markKey({ kind: "family", id: record.family }), now, keepFor, storeNow);
         return { outcome: "reuse", record };
@@ -167,7 +171,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
       q.spend.run(String(Math.trunc(now)), storeNow + keepFor * 1000, input.key);
       const successor: RefreshRecord = { ...record, iat: Math.floor(now / 1000) };
       q.upsert.run(input.successorKey, JSON.stringify(successor), storeNow + ttlMs(Math.min(input.idleTtlSeconds, keepFor)));
-      return { outcome: "rotated", record, successor };
+      return { outcome: "rotated", record, successor, ...(row.entitlements ? { entitlements: row.entitlements } : {}) };
     }).immediate;
 
     // Compare-and-set: see RefreshStore.restoreRefresh.

@@ -85,13 +85,16 @@ export interface RotateInput {
 
 /** Result of one atomic rotation. `record` is always the presented token's record. */
 export type RotateOutcome =
-  /** The presented token was live; it is now spent and `successor` is stored. */
-  | { outcome: "rotated"; record: RefreshRecord; successor: RefreshRecord }
+  /**
+   * The presented token was live; it is now spent and `successor` is stored. `entitlements`: the value
+   * stored under {@link entitlementsKey} for the record's subject, read in the same call (absent when none).
+   */
+  | { outcome: "rotated"; record: RefreshRecord; successor: RefreshRecord; entitlements?: string }
   /**
    * Spent within the grace window by the same client: the caller answers with the same successor, and the
    * store notes that it was handed out (so the rotation can no longer be undone); `spentAt` is when (epoch ms).
    */
-  | { outcome: "retry"; record: RefreshRecord; spentAt: number }
+  | { outcome: "retry"; record: RefreshRecord; spentAt: number; entitlements?: string }
   /** Spent earlier (or by another client): the whole family was revoked by this call. */
   | { outcome: "reuse"; record: RefreshRecord }
   /** The family, session or account carries a revocation mark at or after the grant's authorization. */
@@ -245,6 +248,18 @@ export const REFRESH_MARKS = [
 export function refreshMarkRefs(record: RefreshRecord): MarkRef[] {
   return REFRESH_MARKS.map((m) => ({ kind: m.kind, id: record[m.field] }));
 }
+
+/**
+ * Logical key under which an account's current entitlements are published (by the accounts module, with
+ * `put`), so that a rotation returns them in its one round trip and a refresh reads no database.
+ * @example entitlementsKey("acct_1") // "ent:acct_1"
+ */
+export function entitlementsKey(sub: string): string {
+  return `ent:${sub}`;
+}
+
+/** The record field the published entitlements are keyed by (see {@link entitlementsKey}). */
+export const ENTITLEMENTS_FIELD = "sub" satisfies keyof RefreshRecord;
 
 /** Thrown by adapters when the backing store does not answer (mapped to 503). */
 export class StoreUnavailableError extends Error {

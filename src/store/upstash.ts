@@ -65,6 +65,9 @@ function ttl(seconds: number): number {
   return Math.max(1, Math.ceil(seconds));
 }
 
+/** The subject's published entitlements as the script returns them ('' when none). */
+const published = (value: unknown): { entitlements?: string } => (typeof value === "string" && value !== "" ? { entitlements: value } : {});
+
 function parseRotate(reply: unknown): RotateOutcome {
   if (!Array.isArray(reply) || typeof reply[0] !== "string") {
     throw new Error(`rotate script returned an unexpected reply: ${JSON.stringify(reply)}`);
@@ -74,9 +77,9 @@ function parseRotate(reply: unknown): RotateOutcome {
   const record = JSON.parse(String(reply[1])) as RefreshRecord;
   switch (outcome) {
     case "retry":
-      return { outcome, record, spentAt: Number(reply[2]) };
+      return { outcome, record, spentAt: Number(reply[2]), ...published(reply[3]) };
     case "rotated":
-      return { outcome, record, successor: JSON.parse(String(reply[2])) as RefreshRecord };
+      return { outcome, record, successor: JSON.parse(String(reply[2])) as RefreshRecord, ...published(reply[3]) };
     case "reuse":
     case "revoked":
     case "wrong_client":

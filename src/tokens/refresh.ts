@@ -33,7 +33,17 @@ export interface RefreshPolicy {
 
 /** Result of a rotation, with the token the client gets when it may continue. */
 export type Rotation =
-  | { ok: true; outcome: "rotated" | "retry"; token: string; record: RefreshRecord; grant: RefreshGrant; issuedAt: number; jti: string }
+  | {
+      ok: true;
+      outcome: "rotated" | "retry";
+      token: string;
+      record: RefreshRecord;
+      grant: RefreshGrant;
+      issuedAt: number;
+      jti: string;
+      /** The subject's published entitlements, read by the same store call (opaque here), when any. */
+      entitlements?: string;
+    }
   | { ok: false; outcome: Exclude<RotateOutcome["outcome"], "rotated" | "retry">; record?: RefreshRecord };
 
 /** True for strings shaped like our refresh tokens (cheap pre-check; never proof). */
@@ -108,6 +118,7 @@ export function createRefreshService(store: RefreshStore, secret: Uint8Array, po
         grant: JSON.parse(result.record.data) as RefreshGrant,
         issuedAt,
         jti: ID_PREFIX.jti + jtiMac.slice(0, 22),
+        ...(result.entitlements !== undefined ? { entitlements: result.entitlements } : {}),
       };
     },
 

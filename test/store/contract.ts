@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  entitlementsKey,
   isCoveredByMark,
   type RefreshRecord,
   type RotateInput,
@@ -256,6 +257,22 @@ export function defineStoreContract(name: string, setup: () => Promise<StoreCont
       const { key: k2, record: r2 } = await seed({ authAt, iat: Math.floor(authAt / 1000) });
       await store.revoke([{ kind: "account", id: r2.sub, at: authAt - 1, ttlSeconds: 60 }]);
       expect((await store.rotateRefresh(rotation(k2, r2, { now }))).outcome).toBe("rotated");
+    });
+
+    it("a rotation and a retry return the subject's published entitlements, read in the same call", async () => {
+      const { key, record } = await seed();
+      const first = rotation(key, record);
+      const r1 = await store.rotateRefresh(first);
+      expect(r1).toEqual({ outcome: "rotated", record, successor: successorOf(record, first.now) });
+      expect("entitlements" in r1).toBe(false); // none published
+      const published = JSON.stringify({ scopes: ["a"], roles: [], derivedAt: first.now });
+      await store.put(entitlementsKey(record.sub), published, 60);
+      const successor = successorOf(record, first.now);
+      const second = rotation(first.successorKey, successor, { now: first.now + 1000 });
+      const before = store.roundTrips;
+      expect(await store.rotateRefresh(second)).toMatchObject({ outcome: "rotated", entitlements: published });
+      expect(store.roundTrips - before).toBe(1);
+      expect(await store.rotateRefresh({ ...second, now: second.now + 1 })).toMatchObject({ outcome: "retry", entitlements: published });
     });
 
     it("restoreRefresh undoes a rotation nobody received: the token is live again, the successor gone", async () => {

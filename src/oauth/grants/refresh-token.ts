@@ -53,7 +53,8 @@ export function refreshTokenGrant(deps: AppDeps, { services, entitlements }: Ref
       if (granted.length > 0 && requested.some((s) => !granted.includes(s)))
         throw new OAuthError("invalid_scope", "a refresh cannot add scopes that were not granted");
       const asked = requested.length > 0 ? requested : granted;
-      const current = await entitlements(r.record.sub);
+      // The rotation brought back the subject's published entitlements: the hook uses them while fresh.
+      const current = await entitlements(r.record.sub, r.entitlements);
       const { client } = caller;
       // Entitlements are re-applied on every refresh: scopes lost upstream go, newly earned ones (within
       // what was asked for) arrive. A client acting for itself has no entitlements to apply.

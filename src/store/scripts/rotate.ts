@@ -1,4 +1,4 @@
-import { REFRESH_MARKS, markKeyPrefix, type MarkKind, type RefreshRecord } from "../store";
+import { ENTITLEMENTS_FIELD, REFRESH_MARKS, entitlementsKey, markKeyPrefix, type MarkKind, type RefreshRecord } from "../store";
 
 /** Lua expression for the prefixed key of the mark of `kind` whose id is the record's `field`. */
 function luaMarkKey(kind: MarkKind, field: keyof RefreshRecord): string {
@@ -19,7 +19,9 @@ function luaMarkKey(kind: MarkKind, field: keyof RefreshRecord): string {
  * which rotation never moves. Mark keys are derived from the record, so they cannot be declared in KEYS
  * (fine on a single-shard Upstash db); they are spelled from `REFRESH_MARKS` in ../store.ts, the same
  * definition the embedded store's SQL and `markKey` use.
- * Returns {outcome, recordJson[, successorJson | spentAt]}.
+ * For a rotation or a retry it also returns the subject's published entitlements (`entitlementsKey`), or
+ * '' when there are none, so the caller needs no database read for them.
+ * Returns {outcome, recordJson[, successorJson | spentAt, entitlements]}.
  */
 export const ROTATE_LUA = `
 local stored = redis.call('GET', KEYS[1])
@@ -45,11 +47,12 @@ end
 local authAt = rec.authAt or rec.iat * 1000
 if newest ~= nil and newest >= authAt then return {'revoked', raw} end
 local keepFor = math.max(1, rec.exp - math.floor(now / 1000))
+local entKey = prefix .. '${entitlementsKey("")}' .. rec.${ENTITLEMENTS_FIELD}
 if spentRaw then
   local grace = tonumber(ARGV[4])
   if grace > 0 and now - tonumber(spentRaw) <= grace * 1000 and ARGV[2] == rec.clientId then
     if tag == 'S' then redis.call('SET', KEYS[1], 'R' .. string.sub(stored, 2), 'EX', keepFor) end
-    return {'retry', raw, spentRaw}
+    return {'retry', raw, spentRaw, redis.call('GET', entKey) or ''}
   end
   local cur = tonumber(redis.call('GET', familyKey))
   if cur == nil or now > cur then
@@ -64,8 +67,8 @@ redis.call('SET', KEYS[1], 'S' .. nowArg .. ':' .. raw, 'EX', keepFor)
 rec.iat = math.floor(now / 1000)
 local successor = cjson.encode(rec)
 redis.call('SET', KEYS[2], successor, 'EX', math.max(1, math.min(tonumber(ARGV[5]), keepFor)))
-return {'rotated', raw, successor}
+return {'rotated', raw, successor, redis.call('GET', entKey) or ''}
 `;
 
 /** SHA-1 of {@link ROTATE_LUA} (checked by test/store/scripts.test.ts). */
-export const ROTATE_SHA1 = "bbb825c244e870ec5117c8a1ff707a15c4ee1447";
+export const ROTATE_SHA1 = "73eb2a84c30f8c7bf3d1d9c4e4c38a5ac07b6a5e";
