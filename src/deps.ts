@@ -4,6 +4,7 @@
  */
 import type { Client } from "@libsql/client";
 import type { Context } from "hono";
+import type { Client as OAuthClient } from "./clients/registry";
 import type { Config } from "./config";
 import type { Database } from "./db/client";
 import type { Logger } from "./lib/log";
@@ -28,4 +29,9 @@ export interface AppDeps {
   localLimiter: RateLimiter;
   /** The caller's address as this runtime knows it (proxies' headers only when configured). */
   clientIp: (c: Context) => string;
+  /**
+   * One client by id, as the client-authenticating endpoints read it on every request (default: the
+   * registry through drizzle; Node on a `file:` database: a statement prepared once on the libsql driver).
+   */
+  findClient: (id: string) => Promise<OAuthClient | undefined>;
 }

@@ -9,7 +9,7 @@ import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { authenticateClient } from "../src/clients/authenticate";
-import { createClient } from "../src/clients/registry";
+import { createClient, findClient } from "../src/clients/registry";
 import { parseConfig } from "../src/config";
 import { openDatabase, type DatabaseHandle } from "../src/db/client";
 import { accounts, auditEvents, clients, signingKeys } from "../src/db/schema";
@@ -155,8 +155,9 @@ describe("authbridge admin CLI", { timeout: 60_000 }, () => {
     confidential.rotated = out.client_secret as string;
 
     const form = (secret: string) => ({ client_id: confidential.id, client_secret: secret });
-    await expect(authenticateClient(h.db, undefined, form(confidential.secret))).rejects.toMatchObject({ code: "invalid_client" });
-    await expect(authenticateClient(h.db, undefined, form(confidential.rotated))).resolves.toMatchObject({
+    const byId = (id: string) => findClient(h.db, id);
+    await expect(authenticateClient(byId, undefined, form(confidential.secret))).rejects.toMatchObject({ code: "invalid_client" });
+    await expect(authenticateClient(byId, undefined, form(confidential.rotated))).resolves.toMatchObject({
       client: { id: confidential.id },
       method: "client_secret_post",
     });

@@ -3,9 +3,8 @@
  * `client_secret_post`, or `none` for public clients. Every failure is the same `invalid_client`, so the
  * answer never tells an unknown client from a wrong secret or a disabled client.
  */
-import type { Database } from "../db/client";
 import { ClientAuthError, OAuthError } from "../errors";
-import { findClient, type Client } from "./registry";
+import type { Client } from "./registry";
 import { hashClientSecret, verifyClientSecret } from "./secret-hash";
 
 /** How the client proved itself. */
@@ -44,10 +43,11 @@ function parseBasic(header: string): { id: string; secret: string } {
 
 /**
  * Authenticate the caller of an OAuth endpoint.
- * @example const { client } = await authenticateClient(db, c.req.header("authorization"), form);
+ * `findClient` reads one client by id (AppDeps.findClient).
+ * @example const { client } = await authenticateClient(deps.findClient, c.req.header("authorization"), form);
  */
 export async function authenticateClient(
-  db: Database,
+  findClient: (id: string) => Promise<Client | undefined>,
   authorization: string | undefined,
   form: Record<string, string>,
 ): Promise<AuthenticatedClient> {
@@ -72,7 +72,7 @@ export async function authenticateClient(
   // The limiter keys failures by the existing client named (and the address); the answer stays the same.
   const failed = (known?: Client) => new ClientAuthError(known?.id, { basicChallenge: basic });
   if (!id) throw failed();
-  const client = await findClient(db, id);
+  const client = await findClient(id);
   if (method === "none") {
     if (!client || !client.isPublic || client.disabledAt !== null) throw failed(client);
     return { client, method };

@@ -72,7 +72,8 @@ export const CreateClientInput = z
       ctx.addIssue({ code: "custom", path: ["redirectUris"], message: "authorization_code needs at least one redirect URI" });
   });
 
-function toClient(row: typeof clients.$inferSelect): Client {
+/** A `clients` row (as drizzle maps it) in the shape the rest of the server sees. */
+export function toClient(row: typeof clients.$inferSelect): Client {
   return {
     id: row.id,
     name: row.name,

@@ -28,6 +28,16 @@ export function openDatabase(opts: { url: string; authToken?: string | undefined
 }
 
 /**
+ * The path a `file:` database URL names, as the `libsql` driver opens it (`file:./x.db`, `file:/abs/x.db`,
+ * `file:///abs/x.db`).
+ * @example sqliteFilePath("file:./.data/authbridge.db") // "./.data/authbridge.db"
+ */
+export function sqliteFilePath(url: string): string {
+  if (!url.startsWith("file:")) throw new Error("not a file: database URL");
+  return url.slice("file:".length).replace(/^\/\/(?=\/)/, "").split("?")[0]!;
+}
+
+/**
  * Settings for a local `file:` database (the embedded Node setup): write-ahead logging lets readers run
  * beside the one writer and makes each commit far cheaper than the rollback journal; NORMAL sync is
  * durable across process crashes in WAL mode. No-op for remote databases.

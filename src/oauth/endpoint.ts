@@ -33,7 +33,7 @@ export function oauthEndpoint(deps: AppDeps, path: OAuthEndpointPath): Hono {
  * @example const caller = await authenticateCaller(c, deps, form.params);
  */
 export async function authenticateCaller(c: Context, deps: AppDeps, params: Record<string, string>): Promise<AuthenticatedClient> {
-  const caller = await authenticateClient(deps.db, c.req.header("authorization"), params);
+  const caller = await authenticateClient(deps.findClient, c.req.header("authorization"), params);
   c.set("clientId", caller.client.id);
   return caller;
 }

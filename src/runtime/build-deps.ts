@@ -5,6 +5,7 @@
  */
 import type { Requester } from "@upstash/redis";
 import type { Context } from "hono";
+import { findClient, type Client } from "../clients/registry";
 import type { Config } from "../config";
 import type { AppDeps } from "../deps";
 import { openDatabase, type DatabaseHandle } from "../db/client";
@@ -32,6 +33,8 @@ export interface RuntimeHooks {
   limiterPrefix?: string;
   /** An already open database to use instead of opening `config.databaseUrl` (the bench counts statements). */
   database?: DatabaseHandle;
+  /** A cheaper reader of one client row for this database URL, where the runtime has one (Node, `file:`). */
+  clientReader?: (databaseUrl: string) => ((id: string) => Promise<Client | undefined>) | undefined;
 }
 
 /** Deadline of one state store call (ms). */
@@ -63,5 +66,7 @@ export function buildDeps(config: Config, logger: Logger, hooks: RuntimeHooks = 
     : createMemoryLimiter({ now });
   const keys = createKeyRing({ db, secret: config.secret, alg: config.signingAlg, accessTokenTtl: config.accessTokenTtl, now });
   const localLimiter = createMemoryLimiter({ now });
-  return { config, db, dbClient: client, store, keys, logger, now, rateLimiter, localLimiter, clientIp: clientIpFor(config, directIp) };
+  const findClientFast = hooks.clientReader?.(config.databaseUrl);
+  const findClientById = findClientFast ?? ((id: string) => findClient(db, id));
+  return { config, db, dbClient: client, store, keys, logger, now, rateLimiter, localLimiter, clientIp: clientIpFor(config, directIp), findClient: findClientById };
 }

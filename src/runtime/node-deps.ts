@@ -9,6 +9,7 @@ import type { Logger } from "../lib/log";
 import { createEmbeddedStore } from "../store/embedded";
 import { nodeUpstashTransport } from "../store/node-transport";
 import { buildDeps, type RuntimeHooks } from "./build-deps";
+import { nodeClientReader } from "./node-client-reader";
 
 /**
  * Build the app's dependencies for Node; `hooks` override the Node defaults (tests: a clock, prefixes, a
@@ -27,6 +28,7 @@ export function buildNodeDeps(config: Config, logger: Logger, hooks: RuntimeHook
     },
     embeddedStore: (url, now) => createEmbeddedStore({ url, now }),
     upstashTransport: nodeUpstashTransport,
+    clientReader: nodeClientReader,
     ...hooks,
   });
 }

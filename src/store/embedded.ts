@@ -10,6 +10,7 @@
  */
 import Database from "libsql";
 import { isBusyError } from "../db/busy-retry";
+import { sqliteFilePath } from "../db/client";
 import {
   ENTITLEMENTS_FIELD,
   REFRESH_MARKS,
@@ -81,10 +82,10 @@ function ttlMs(seconds: number): number {
   return Math.max(1, Math.ceil(seconds)) * 1000;
 }
 
-/** `file:./x.db`, `file:/abs/x.db`, `file:///abs/x.db` → the path the driver opens. */
+/** The path the driver opens; the embedded store exists only on a `file:` database. */
 function pathOf(url: string): string {
   if (!url.startsWith("file:")) throw new Error("the embedded store needs a file: database URL");
-  return url.slice("file:".length).replace(/^\/\/(?=\/)/, "").split("?")[0]!;
+  return sqliteFilePath(url);
 }
 
 type Row = { value: string; spent: string | null; newest?: number | bigint | null; entitlements?: string | null };
