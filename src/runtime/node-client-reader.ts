@@ -6,7 +6,7 @@
  * drizzle schema, so the row is exactly what the registry's query returns.
  */
 import { getTableColumns } from "drizzle-orm";
-import Database from "libsql";
+import { localConnection } from "../db/local-connection";
 import { toClient, type Client } from "../clients/registry";
 import { sqliteFilePath } from "../db/client";
 import { clients } from "../db/schema";
@@ -20,10 +20,11 @@ const SELECT_BY_ID = `SELECT ${columns.map(([, c]) => `"${c.name}"`).join(", ")}
  */
 export function nodeClientReader(databaseUrl: string): ((id: string) => Promise<Client | undefined>) | undefined {
   if (!databaseUrl.startsWith("file:")) return undefined;
-  let statement: ReturnType<InstanceType<typeof Database>["prepare"]> | undefined;
+  let statement: ReturnType<ReturnType<typeof localConnection>["prepare"]> | undefined;
   return async (id) => {
     // Prepared on first use: the tables exist only once migrations ran, after the deps were built.
-    statement ??= new Database(sqliteFilePath(databaseUrl)).prepare(SELECT_BY_ID).raw(true);
+    // On the process's shared connection (the embedded store's): see db/local-connection.ts.
+    statement ??= localConnection(sqliteFilePath(databaseUrl)).prepare(SELECT_BY_ID).raw(true);
     // all(), never get(): get() leaves the statement open and keeps its read transaction (see embedded.ts).
     const [values] = statement.all(id) as unknown[][];
     if (!values) return undefined;

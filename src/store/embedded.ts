@@ -8,7 +8,7 @@
  * against other processes sharing the file (the admin CLI) SQLite's write lock decides, and a call that
  * meets it retries after short async pauses rather than blocking the event loop in `busy_timeout`.
  */
-import Database from "libsql";
+import { localConnection } from "../db/local-connection";
 import { isBusyError } from "../db/busy-retry";
 import { sqliteFilePath } from "../db/client";
 import {
@@ -111,7 +111,7 @@ function first<T>(rows: unknown[]): T | undefined {
  * @example const store = createEmbeddedStore({ url: "file:./.data/authbridge.db" });
  */
 export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
-  const db = new Database(pathOf(opts.url));
+  const db = localConnection(pathOf(opts.url));
   const clock = opts.now ?? Date.now;
   let roundTrips = 0;
   let lastPurge = clock();
