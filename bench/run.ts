@@ -11,6 +11,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { issuance } from "./issuance";
 import { memory } from "./memory";
+import { bundle } from "./bundle";
 import { nodePaths } from "./node-paths";
 import { peers } from "./peers";
 import { verify } from "./verify";
@@ -18,7 +19,7 @@ import { stopAllChildren } from "./support/child";
 import { markdownTable, textTable, type Row, type Section, type SectionContext } from "./support/report";
 
 /** Every section, in run order. */
-const SECTIONS: Section[] = [issuance, peers, verify, nodePaths, memory];
+const SECTIONS: Section[] = [issuance, peers, verify, nodePaths, memory, bundle];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -35,6 +36,15 @@ function versionOf(pkg: string): string {
     return (JSON.parse(readFileSync(`${root}node_modules/${pkg}/package.json`, "utf8")) as { version: string }).version;
   } catch {
     return "?";
+  }
+}
+
+/** The hand-written analysis kept in bench/notes.md (profiles, decisions), carried into BENCHMARKS.md as is. */
+function notes(): string {
+  try {
+    return readFileSync(`${root}bench/notes.md`, "utf8").trim();
+  } catch {
+    return "";
   }
 }
 
@@ -70,6 +80,8 @@ ${sections.map((s) => `### ${s.title}\n\n${s.method}`).join("\n\n")}
 ## Results
 
 ${markdownTable(rows)}
+
+${notes()}
 
 ## Reproduce
 
