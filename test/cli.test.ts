@@ -9,7 +9,7 @@ import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { authenticateClient } from "../src/clients/authenticate";
-import { createClient, findClient } from "../src/clients/registry";
+import { createClient, findClient, listClients } from "../src/clients/registry";
 import { parseConfig } from "../src/config";
 import { openDatabase, type DatabaseHandle } from "../src/db/client";
 import { accounts, auditEvents, clients, signingKeys } from "../src/db/schema";
@@ -17,6 +17,7 @@ import type { AppDeps } from "../src/deps";
 import { silentLogger } from "../src/lib/log";
 import { generateSecret } from "../src/lib/secret";
 import { buildNodeDeps } from "../src/runtime/node-deps";
+import { startSqld } from "./support/sqld";
 import { tempDir } from "./support/temp";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -343,6 +344,27 @@ describe("a CLI that is safe and self-describing", { timeout: 60_000 }, () => {
       expect(readdirSync(fresh.path).filter((f) => !f.startsWith("only.db"))).toEqual([]);
     } finally {
       fresh.remove();
+    }
+  });
+
+  it("migrate against sqld (the remote libSQL Workers use) with only the database variables set", async () => {
+    const sqld = await startSqld();
+    const fresh = tempDir("authbridge-cli-sqld-");
+    try {
+      const r = await cliIn(fresh.path, { PATH: env.PATH, HOME: env.HOME, DATABASE_URL: sqld.url }, "migrate");
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ migrated: true });
+      // The schema is there: the tables the server needs answer.
+      const { db, client } = openDatabase({ url: sqld.url });
+      try {
+        expect(await listClients(db)).toEqual([]);
+      } finally {
+        client.close();
+      }
+    } finally {
+      fresh.remove();
+      await sqld.stop();
     }
   });
 
