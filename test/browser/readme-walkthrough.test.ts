@@ -173,9 +173,11 @@ describe.skipIf(!hasChromium)("the README's dev-login walkthrough", () => {
     const claims = JSON.parse(Buffer.from(String(tokens.access_token).split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
     expect(claims).toMatchObject({ iss: issuer, scope: w.response.scope, roles: w.roles, client_id: clientId });
 
-    // The account page names the platform the dev identity stands for.
-    await page.goto(`${issuer}/account`);
-    expect(await page.locator("#identities li strong").first().textContent()).toBe("GitHub (dev)");
+    // The account page names the platform the dev identity stands for. A page of its own: the first may
+    // still be settling its navigation to the client's redirect URI.
+    const account = await context.newPage();
+    await account.goto(`${issuer}/account`);
+    expect(await account.locator("#identities li strong").first().textContent()).toBe("GitHub (dev)");
     const session = await context.storageState();
     await context.close();
 
