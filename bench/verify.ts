@@ -335,6 +335,9 @@ export async function benchVerify(opts: { seconds: number }, log: (m: string) =>
       ["off", requireAuth(base), undefined],
       ["store (embedded)", requireAuth({ ...base, revocation: "store", store: b.deps.store }), b.deps.store],
       ["store (upstash via bridge)", requireAuth({ ...base, revocation: "store", store: redisStore }), redisStore],
+      // Opt-in bounded staleness: each token's answer reused for up to 1 s (no exact round-trip count).
+      ["store (upstash via bridge, storeCacheMs 1000)", requireAuth({ ...base, revocation: "store", store: redisStore, storeCacheMs: 1000 }), undefined],
+      ["store (embedded, storeCacheMs 1000)", requireAuth({ ...base, revocation: "store", store: b.deps.store, storeCacheMs: 1000 }), undefined],
       [
         "introspect (cached)",
         requireAuth({ ...base, revocation: "introspect", introspection: { url: `${server.url}/introspect`, clientId: b.client.id, clientSecret: b.client.secret, cacheSeconds: 300 } }),

@@ -54,6 +54,12 @@ export interface RequireAuthOptions {
    * `newestMark` is used, so a whole store object (what `createUpstashStore` returns) fits as well.
    */
   store?: MarkReader;
+  /**
+   * `revocation: "store"` only: reuse a token's revocation answer for this many milliseconds (default 0:
+   * every request asks the store; at most 1000). Trades up to that much delay in noticing a revocation
+   * for one store round trip per token per window instead of one per request (BENCHMARKS.md, verify).
+   */
+  storeCacheMs?: number;
   /** The verified-token cache (keyed by the whole token string). `maxEntries: 0` turns it off. */
   cache?: { maxEntries?: number };
   /** Remote JWKS behaviour (only with `jwksUrl`). */
@@ -182,7 +188,7 @@ const isMarkReader = (v: unknown): v is MarkReader =>
 
 const OPTION_NAMES = new Set<string>([
   "issuer", "audience", "jwksUrl", "keys", "algorithms", "clockToleranceSeconds", "signatureEngine", "scopes",
-  "revocation", "introspection", "store", "cache", "jwks", "realm", "now",
+  "revocation", "introspection", "store", "storeCacheMs", "cache", "jwks", "realm", "now",
 ] satisfies (keyof RequireAuthOptions)[]);
 
 /** Options after validation, with defaults applied. */
@@ -195,7 +201,7 @@ export interface ResolvedOptions {
   scopes: string[];
   revocation:
     | { kind: "off" }
-    | { kind: "store"; store: MarkReader }
+    | { kind: "store"; store: MarkReader; cacheMs: number }
     | { kind: "introspect"; url: string; clientId: string; clientSecret: string; cacheMs: number; timeoutMs: number };
   maxEntries: number;
   realm: string;
@@ -250,7 +256,7 @@ export function resolveOptions(input: RequireAuthOptions): ResolvedOptions {
   if (o.store !== undefined && !isMarkReader(o.store)) p.add("store", "must be a StateStore");
   if (mode === "store") {
     if (o.store === undefined) p.add("store", 'required when revocation is "store"');
-    else if (isMarkReader(o.store)) revocation = { kind: "store", store: o.store };
+    else if (isMarkReader(o.store)) revocation = { kind: "store", store: o.store, cacheMs: numberIn(p, "storeCacheMs", o.storeCacheMs, 0, 0, 1000) };
   }
 
   const cache = section(p, "cache", o.cache);

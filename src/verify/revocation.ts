@@ -1,7 +1,8 @@
 /**
  * Revocation checks run on every request, after the (possibly cached) signature check:
  * - `store`: one `newestMark` call on the issuer's state store covering the token's jti, grant, session,
- *   account and client — one round trip, exact, no staleness.
+ *   account and client — one round trip, exact, no staleness; or, with `storeCacheMs`, the answer reused
+ *   per `jti` for at most that long (opt-in bounded staleness, never past the token's `exp`).
  * - `introspect`: the issuer's RFC 7662 endpoint, its answer reused per `jti` for at most `cacheMs` and
  *   never past the token's `exp`; concurrent requests for one jti share one call.
  * A store or introspection failure is VerifierUnavailable (503): the token is neither accepted nor refused.
@@ -38,8 +39,13 @@ function basicAuth(id: string, secret: string): string {
   return `Basic ${btoa(bin)}`;
 }
 
-function storeCheck(store: Extract<ResolvedOptions["revocation"], { kind: "store" }>["store"], stats: RevocationStats): RevocationCheck {
-  return async (auth) => {
+function storeCheck(o: Extract<ResolvedOptions["revocation"], { kind: "store" }>, maxEntries: number, stats: RevocationStats): RevocationCheck {
+  const { store, cacheMs } = o;
+  // Bounded staleness (opt-in): a token's answer is reused for at most cacheMs, keyed by jti.
+  const answers = cacheMs > 0 ? new TtlLru<boolean>(maxEntries) : undefined;
+  return async (auth, _token, nowMs) => {
+    const known = answers?.get(auth.claims.jti, nowMs);
+    if (known !== undefined) return known;
     const refs = accessTokenMarkRefs(auth.claims);
     stats.storeChecks++;
     let mark: number | null;
@@ -48,7 +54,9 @@ function storeCheck(store: Extract<ResolvedOptions["revocation"], { kind: "store
     } catch (cause) {
       throw new VerifierUnavailable("the revocation store did not answer", { cause });
     }
-    return isCoveredByMark(mark, auth.claims.iat);
+    const revoked = isCoveredByMark(mark, auth.claims.iat);
+    answers?.set(auth.claims.jti, revoked, Math.min(nowMs + cacheMs, auth.claims.exp * 1000), nowMs);
+    return revoked;
   };
 }
 
@@ -112,7 +120,7 @@ function introspectCheck(
  */
 export function createRevocationCheck(o: ResolvedOptions, stats: RevocationStats): RevocationCheck | null {
   const r = o.revocation;
-  if (r.kind === "store") return storeCheck(r.store, stats);
+  if (r.kind === "store") return storeCheck(r, o.maxEntries, stats);
   // One bound for both caches: `cache.maxEntries: 0` turns off answer reuse as well.
   if (r.kind === "introspect") return introspectCheck(r, o.maxEntries, stats);
   return null;

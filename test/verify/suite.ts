@@ -425,6 +425,20 @@ describe("SECURITY: revocation in store mode", () => {
         expect(s.deps.store.roundTrips - before).toBe(4);
       });
 
+      it("storeCacheMs: a token's answer is reused within the window (one round trip), a revocation shows after it", async () => {
+        let now = Date.now();
+        const p = protectedApp({ keys, revocation: "store", store: s.deps.store, storeCacheMs: 500, now: () => now });
+        const token = await mintToken("reports:read", s, creds);
+        expect((await call(p, token)).status).toBe(200);
+        const before = s.deps.store.roundTrips;
+        expect((await call(p, token)).status).toBe(200);
+        expect(s.deps.store.roundTrips - before).toBe(0);
+        expect((await postForm(s.app, "/revoke", { token }, creds)).status).toBe(200);
+        expect((await call(p, token)).status).toBe(200); // inside the window: the bounded staleness it buys
+        now += 501;
+        await expectInvalid(await call(p, token), /revoked/);
+      });
+
       it("a revoked session and a blocked account (marks written with store.revoke) are refused", async () => {
         const p = protectedApp({ keys, revocation: "store", store: s.deps.store });
         const sid = newId("session");
@@ -687,6 +701,7 @@ describe("options are validated once, at creation", () => {
     ["clock tolerance over 60 s", { keys: jwks_placeholder(), clockToleranceSeconds: 61 }, /clockToleranceSeconds/],
     ["introspect without introspection", { keys: jwks_placeholder(), revocation: "introspect" }, /introspection/],
     ["store without a store", { keys: jwks_placeholder(), revocation: "store" }, /store/],
+    ["a store cache over a second", { keys: jwks_placeholder(), revocation: "store", store: { newestMark: async () => null }, storeCacheMs: 1001 }, /storeCacheMs/],
     ["an unknown option", { keys: jwks_placeholder(), audiences: ["x"] }, /audiences/],
   ])("refuses %s", (_, opts, message) => {
     expect(() => requireAuth({ ...base, ...opts } as unknown as RequireAuthOptions)).toThrow(message);
