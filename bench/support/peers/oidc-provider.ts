@@ -9,12 +9,13 @@
  * Env: PEER_ADAPTER = memory | redis, PEER_REDIS_URL. Requests: `issue` {count} → refresh tokens;
  * `stats` → { cpuMicros }.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
 import Provider from "oidc-provider";
 import { serveChild } from "../child";
+import { codeFrom, peerOps, pkcePair, refreshTokenOf } from "./code-flow";
 import { redisAdapter } from "./oidc-redis-adapter";
 
 const RESOURCE = "https://api.bench.example";
@@ -81,54 +82,23 @@ async function main(): Promise<void> {
 
   const basic = `Basic ${Buffer.from(`bench:${clientSecret}`).toString("base64")}`;
 
-  /** One refresh token through the authorization-code flow, cookies kept by hand. */
+  /** One refresh token through the authorization-code flow. */
   async function seed(): Promise<string> {
-    const verifier = randomBytes(32).toString("base64url");
-    const challenge = createHash("sha256").update(verifier).digest("base64url");
+    const { verifier, challenge } = pkcePair();
     const q = new URLSearchParams({ client_id: "bench", response_type: "code", redirect_uri: REDIRECT, scope: "read write", resource: RESOURCE, code_challenge: challenge, code_challenge_method: "S256" });
-    const jar = new Map<string, string>();
-    let url = `${issuer}/auth?${q}`;
-    for (let hop = 0; hop < 10; hop++) {
-      const res = await fetch(url, { redirect: "manual", headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(";");
-        const i = pair!.indexOf("=");
-        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-      }
-      const loc = res.headers.get("location");
-      if (!loc) throw new Error(`flow stopped at ${url}: ${res.status} ${await res.text()}`);
-      const next = new URL(loc, url);
-      if (next.href.startsWith(REDIRECT)) {
-        const code = next.searchParams.get("code");
-        if (!code) throw new Error(`no code: ${next.href}`);
-        const token = await fetch(`${issuer}/token`, {
-          method: "POST",
-          headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier, resource: RESOURCE }).toString(),
-        });
-        const body = (await token.json()) as { refresh_token?: string };
-        if (!body.refresh_token) throw new Error(`no refresh token: ${JSON.stringify(body)}`);
-        return body.refresh_token;
-      }
-      url = next.href;
-    }
-    throw new Error("too many redirects");
+    const code = await codeFrom(`${issuer}/auth?${q}`, REDIRECT);
+    return refreshTokenOf(
+      await fetch(`${issuer}/token`, {
+        method: "POST",
+        headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier, resource: RESOURCE }).toString(),
+      }),
+    );
   }
 
   serveChild(
     { url: issuer, clientId: "bench", clientSecret, jwksUrl: `${issuer}/jwks` },
-    {
-      async issue(arg) {
-        const count = Math.max(0, Number((arg as { count?: number } | undefined)?.count ?? 0));
-        const tokens: string[] = [];
-        for (let i = 0; i < count; i++) tokens.push(await seed());
-        return tokens;
-      },
-      stats() {
-        const cpu = process.cpuUsage();
-        return { cpuMicros: cpu.user + cpu.system };
-      },
-    },
+    peerOps(seed),
     async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

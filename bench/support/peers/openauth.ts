@@ -7,7 +7,7 @@
  *
  * Requests: `issue` {count} → refresh tokens; `stats` → { cpuMicros }.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -17,6 +17,7 @@ import { MemoryStorage } from "@openauthjs/openauth/storage/memory";
 import { createSubjects } from "@openauthjs/openauth/subject";
 import { z } from "zod";
 import { serveChild } from "../child";
+import { codeFrom, peerOps, pkcePair, refreshTokenOf } from "./code-flow";
 
 const REDIRECT = "http://127.0.0.1/cb";
 const ACCOUNT = "user-1";
@@ -46,53 +47,23 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
 
-  /** One refresh token through the authorization-code flow (cookies kept by hand). */
+  /** One refresh token through the authorization-code flow with PKCE. */
   async function seed(): Promise<string> {
-    const verifier = randomBytes(32).toString("base64url");
-    const challenge = createHash("sha256").update(verifier).digest("base64url");
+    const { verifier, challenge } = pkcePair();
     const q = new URLSearchParams({ client_id: "bench", response_type: "code", redirect_uri: REDIRECT, provider: "bench", code_challenge: challenge, code_challenge_method: "S256" });
-    const jar = new Map<string, string>();
-    let next = `${url}/authorize?${q}`;
-    for (let hop = 0; hop < 5; hop++) {
-      const res = await fetch(next, { redirect: "manual", headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(";");
-        const i = pair!.indexOf("=");
-        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-      }
-      const loc = res.headers.get("location");
-      if (!loc) throw new Error(`flow stopped at ${next}: ${res.status} ${await res.text()}`);
-      const to = new URL(loc, next);
-      if (to.href.startsWith(REDIRECT)) {
-        const code = to.searchParams.get("code") ?? "";
-        const token = await fetch(`${url}/token`, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, client_id: "bench", code_verifier: verifier }).toString(),
-        });
-        const body = (await token.json()) as { refresh_token?: string };
-        if (!body.refresh_token) throw new Error(`no refresh token: ${JSON.stringify(body)}`);
-        return body.refresh_token;
-      }
-      next = to.href;
-    }
-    throw new Error("too many redirects");
+    const code = await codeFrom(`${url}/authorize?${q}`, REDIRECT);
+    return refreshTokenOf(
+      await fetch(`${url}/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT, client_id: "bench", code_verifier: verifier }).toString(),
+      }),
+    );
   }
 
   serveChild(
     { url, clientId: "bench", clientSecret, jwksUrl: `${url}/.well-known/jwks.json` },
-    {
-      async issue(arg) {
-        const count = Math.max(0, Number((arg as { count?: number } | undefined)?.count ?? 0));
-        const tokens: string[] = [];
-        for (let i = 0; i < count; i++) tokens.push(await seed());
-        return tokens;
-      },
-      stats() {
-        const cpu = process.cpuUsage();
-        return { cpuMicros: cpu.user + cpu.system };
-      },
-    },
+    peerOps(seed),
     async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
