@@ -3,6 +3,7 @@
  * the setting the operator meant never applies), a server nobody can sign in to, and rules that name a
  * platform nobody can sign in with (the dev login counts as every login platform). Each is one line naming the variable; values are never echoed.
  */
+import { PLATFORMS, type PlatformId } from "./domain/platforms";
 import type { Rules } from "./rules/schema";
 
 /** Prefixes whose unknown variables are reported (ours, and the platforms' we read). */
@@ -20,18 +21,13 @@ const GITHUB_ENVIRONMENT = new Set(
     .map((n) => `GITHUB_${n}`),
 );
 
-/** Platforms that sign people in, with the variable prefix that enables each. */
-const LOGIN_PLATFORMS = [
-  { id: "github", prefix: "GITHUB" },
-  { id: "discord", prefix: "DISCORD" },
-  { id: "slack", prefix: "SLACK" },
-] as const;
+/** Platforms that sign people in, with the variable prefix that enables each (from the provider list). */
+const LOGIN_PLATFORMS = PLATFORMS.map((id) => ({ id, prefix: id.toUpperCase() }));
 
 /** What the warnings look at besides the raw environment. */
 export interface WarningInputs {
-  github: unknown;
-  discord: unknown;
-  slack: unknown;
+  /** Each platform's client, undefined when its pair is unset. */
+  clients: Readonly<Record<PlatformId, unknown>>;
   devLogin: boolean;
   rules: Rules;
 }
@@ -57,7 +53,7 @@ function unknownVariable(name: string, known: readonly string[]): string {
 
 /**
  * Warnings for `env`, given the variables authbridge knows and the validated parts they depend on.
- * @example configWarnings(process.env, KNOWN_VARIABLES, { github, discord, slack, devLogin, rules })
+ * @example configWarnings(process.env, KNOWN_VARIABLES, { clients, devLogin, rules })
  */
 export function configWarnings(env: Record<string, string | undefined>, known: readonly string[], inputs: WarningInputs): string[] {
   const warnings: string[] = [];
@@ -66,7 +62,7 @@ export function configWarnings(env: Record<string, string | undefined>, known: r
     if (knownSet.has(name) || GITHUB_ENVIRONMENT.has(name)) continue;
     if (WATCHED_PREFIXES.some((p) => name.startsWith(p))) warnings.push(unknownVariable(name, known));
   }
-  const enabled = new Set<string>(LOGIN_PLATFORMS.filter((p) => inputs[p.id] !== undefined).map((p) => p.id));
+  const enabled = new Set<string>(LOGIN_PLATFORMS.filter((p) => inputs.clients[p.id] !== undefined).map((p) => p.id));
   if (enabled.size === 0 && !inputs.devLogin)
     warnings.push(
       "no way to sign in: set a platform's pair (GITHUB_CLIENT_ID/GITHUB_CLIENT_SECRET, DISCORD_…, SLACK_…) or AUTHBRIDGE_DEV_LOGIN=1 on a localhost issuer; until then only client_credentials and token exchange work",

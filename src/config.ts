@@ -7,13 +7,26 @@ import { z } from "zod";
 import { isLoopbackHost } from "./lib/loopback";
 import { decodeSecret } from "./lib/secret";
 import { configWarnings } from "./config-warnings";
+import { PLATFORMS, type PlatformId } from "./domain/platforms";
 import { parseRules, RulesError, type Rules } from "./rules/schema";
 
 /** Where the app runs: embedded defaults exist only on Node. */
 export type Runtime = "node" | "workers";
 
 /** Validated configuration. */
-export interface Config {
+/** Our client at one platform (its `<PLATFORM>_CLIENT_ID` / `<PLATFORM>_CLIENT_SECRET` pair). */
+export interface PlatformClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Each platform's client, keyed by platform id (`config.github`, …): undefined when its pair is unset. */
+export type PlatformClients = { [K in PlatformId]: PlatformClient | undefined };
+
+/** The configuration (its platform clients included, one field per entry of the provider list). */
+export type Config = BaseConfig & PlatformClients;
+
+interface BaseConfig {
   runtime: Runtime;
   /** Public base URL without a trailing slash; the `iss` of every token. */
   issuer: string;
@@ -43,9 +56,6 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Failed client authentications per minute per client (or address), across instances; 0: off. */
   authFailuresPerMinute: number;
-  github: { clientId: string; clientSecret: string } | undefined;
-  discord: { clientId: string; clientSecret: string } | undefined;
-  slack: { clientId: string; clientSecret: string } | undefined;
   /** The validated rules document (empty when none is configured). */
   rules: Rules;
   /** Embedded defaults in use, one human line each (printed as warnings at start). */
@@ -86,6 +96,20 @@ const flag = z
 const httpUrl = z
   .string()
   .refine((v) => /^https?:\/\/[^/\s]+/i.test(v) && URL.canParse(v), "must be an http(s) URL such as https://auth.example.com");
+
+/** The environment prefix of a platform's client pair: `github` → `GITHUB`. */
+export function platformPrefix(id: PlatformId): Uppercase<PlatformId> {
+  return id.toUpperCase() as Uppercase<PlatformId>;
+}
+
+type PlatformVariable = `${Uppercase<PlatformId>}_CLIENT_${"ID" | "SECRET"}`;
+
+/** The `<PLATFORM>_CLIENT_ID` / `_SECRET` variables of every platform in the provider list. */
+function platformVariables(): Record<PlatformVariable, z.ZodOptional<z.ZodString>> {
+  return Object.fromEntries(
+    PLATFORMS.flatMap((id) => [`${platformPrefix(id)}_CLIENT_ID`, `${platformPrefix(id)}_CLIENT_SECRET`]).map((name) => [name, z.string().min(1).optional()]),
+  ) as Record<PlatformVariable, z.ZodOptional<z.ZodString>>;
+}
 
 const schema = z.object({
   AUTHBRIDGE_ISSUER: httpUrl
@@ -133,12 +157,7 @@ const schema = z.object({
   AUTHBRIDGE_TRUST_PROXY: flag,
   RATE_LIMIT_PER_MINUTE: wholeNumber(600, 0, "requests"),
   AUTH_FAILURES_PER_MINUTE: wholeNumber(20, 0, "attempts"),
-  GITHUB_CLIENT_ID: z.string().min(1).optional(),
-  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
-  DISCORD_CLIENT_ID: z.string().min(1).optional(),
-  DISCORD_CLIENT_SECRET: z.string().min(1).optional(),
-  SLACK_CLIENT_ID: z.string().min(1).optional(),
-  SLACK_CLIENT_SECRET: z.string().min(1).optional(),
+  ...platformVariables(),
   AUTHBRIDGE_RULES: z.string().min(1).optional(),
   LOG_FORMAT: z.enum(["json", "text"], { message: "must be json or text" }).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"], { message: "must be debug, info, warn or error" }).optional(),
@@ -199,7 +218,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
     // Checks over several variables still run on the raw values, so one run names every mistake.
-    for (const name of ["GITHUB", "DISCORD", "SLACK"]) pair(name, input[`${name}_CLIENT_ID`], input[`${name}_CLIENT_SECRET`], problems);
+    for (const id of PLATFORMS) pair(platformPrefix(id), input[`${platformPrefix(id)}_CLIENT_ID`], input[`${platformPrefix(id)}_CLIENT_SECRET`], problems);
     if (!input.UPSTASH_REDIS_REST_URL !== !input.UPSTASH_REDIS_REST_TOKEN) problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN: set both or neither");
     if (!problems.some((p) => p.startsWith("AUTHBRIDGE_RULES"))) rulesProblems(input.AUTHBRIDGE_RULES, problems);
     throw new ConfigError(problems);
@@ -242,12 +261,12 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
   const host = e.HOST ?? (issuerIsLocal || e.AUTHBRIDGE_DEV_LOGIN ? "127.0.0.1" : undefined);
   if (e.REFRESH_IDLE_TTL > e.REFRESH_TOKEN_TTL) problems.push("REFRESH_IDLE_TTL: must not exceed REFRESH_TOKEN_TTL");
 
-  const github = pair("GITHUB", e.GITHUB_CLIENT_ID, e.GITHUB_CLIENT_SECRET, problems);
-  const discord = pair("DISCORD", e.DISCORD_CLIENT_ID, e.DISCORD_CLIENT_SECRET, problems);
-  const slack = pair("SLACK", e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, problems);
+  const clients = Object.fromEntries(
+    PLATFORMS.map((id) => [id, pair(platformPrefix(id), e[`${platformPrefix(id)}_CLIENT_ID`], e[`${platformPrefix(id)}_CLIENT_SECRET`], problems)]),
+  ) as PlatformClients;
   const rules = rulesProblems(e.AUTHBRIDGE_RULES, problems);
   if (problems.length > 0 || !secret || !databaseUrl) throw new ConfigError(problems);
-  const warnings = configWarnings(env, KNOWN_VARIABLES, { github, discord, slack, devLogin: e.AUTHBRIDGE_DEV_LOGIN, rules });
+  const warnings = configWarnings(env, KNOWN_VARIABLES, { clients, devLogin: e.AUTHBRIDGE_DEV_LOGIN, rules });
 
   return {
     runtime,
@@ -272,9 +291,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     trustProxy: e.AUTHBRIDGE_TRUST_PROXY,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
-    github,
-    discord,
-    slack,
+    ...clients,
     rules,
     defaultsInUse,
     warnings,
