@@ -18,6 +18,7 @@ export function createServices(deps: AppDeps): Services {
       absoluteTtl: config.refreshTokenTtl,
       idleTtl: config.refreshIdleTtl,
       grace: config.refreshReuseGrace,
+      markTtl: config.accessTokenTtl + 60,
     }),
   };
 }

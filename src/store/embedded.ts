@@ -165,7 +165,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): StateStore {
           if (!row.spent.startsWith(SERVED)) q.spend.run(SERVED + row.spent, storeNow + keepFor * 1000, input.key);
           return { outcome: "retry", record, spentAt, ...(row.entitlements ? { entitlements: row.entitlements } : {}) };
         }
-        writeMark(markKey({ kind: "family", id: record.family }), now, keepFor, storeNow);
+        writeMark(markKey({ kind: "family", id: record.family }), now, Math.max(keepFor, input.minMarkTtlSeconds ?? 0), storeNow);
         return { outcome: "reuse", record };
       }
       if (input.clientId !== record.clientId) return { outcome: "wrong_client", record };

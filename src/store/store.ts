@@ -81,6 +81,11 @@ export interface RotateInput {
   graceSeconds: number;
   /** Now, epoch milliseconds (injected so tests can drive the clock). */
   now: number;
+  /**
+   * The least time a family mark written on reuse must live, seconds (default: the family's remaining
+   * life): the family's access tokens carry its id and may outlive the family by up to their own lifetime.
+   */
+  minMarkTtlSeconds?: number;
 }
 
 /** Result of one atomic rotation. `record` is always the presented token's record. */

@@ -213,6 +213,7 @@ export function createUpstashStore(opts: UpstashStoreOptions): StateStore {
         String(Math.trunc(input.now)),
         String(input.graceSeconds),
         String(ttl(input.idleTtlSeconds)),
+        String(Math.max(0, Math.ceil(input.minMarkTtlSeconds ?? 0))),
       ];
       return call("rotateRefresh", async () =>
         parseRotate(await runScript(ROTATE, [k(input.key), k(input.successorKey)], args)),

@@ -29,6 +29,11 @@ export interface RefreshPolicy {
   absoluteTtl: number;
   idleTtl: number;
   grace: number;
+  /**
+   * The least a family mark written on reuse must live (the access-token lifetime and a margin): the
+   * family's access tokens carry its id and can outlive the family itself. Default: none beyond the family.
+   */
+  markTtl?: number;
 }
 
 /** Result of a rotation, with the token the client gets when it may continue. */
@@ -107,7 +112,7 @@ export function createRefreshService(store: RefreshStore, secret: Uint8Array, po
       if (!looksLikeRefreshToken(presented)) return { ok: false, outcome: "unknown" };
       const successor = TOKEN_PREFIX + (await mac("successor", presented));
       const [key, successorKey, jtiMac] = await Promise.all([refreshKey(presented), refreshKey(successor), mac("jti", presented)]);
-      const result = await store.rotateRefresh({ key, clientId, successorKey, idleTtlSeconds: policy.idleTtl, graceSeconds: policy.grace, now });
+      const result = await store.rotateRefresh({ key, clientId, successorKey, idleTtlSeconds: policy.idleTtl, graceSeconds: policy.grace, now, minMarkTtlSeconds: policy.markTtl });
       if (result.outcome !== "rotated" && result.outcome !== "retry") return { ok: false, outcome: result.outcome, ...("record" in result ? { record: result.record } : {}) };
       const issuedAt = Math.floor((result.outcome === "retry" ? result.spentAt : now) / 1000);
       return {

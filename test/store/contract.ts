@@ -275,6 +275,16 @@ export function defineStoreContract(name: string, setup: () => Promise<StoreCont
       expect(await store.rotateRefresh({ ...second, now: second.now + 1 })).toMatchObject({ outcome: "retry", entitlements: published });
     });
 
+    it("a family mark written on reuse lives at least minMarkTtlSeconds, past the family's own end", async () => {
+      const now = Date.now();
+      const { key, record } = await seed({ exp: Math.floor(now / 1000) + 2 });
+      const first = rotation(key, record, { graceSeconds: 0, now });
+      expect((await store.rotateRefresh(first)).outcome).toBe("rotated");
+      expect((await store.rotateRefresh({ ...first, now: now + 10, minMarkTtlSeconds: 60 })).outcome).toBe("reuse");
+      await elapse(3100); // the family has ended; its access tokens (carrying its id) may still live
+      expect(await store.newestMark([{ kind: "family", id: record.family }])).toBe(now + 10);
+    });
+
     it("restoreRefresh undoes a rotation nobody received: the token is live again, the successor gone", async () => {
       const { key, record } = await seed();
       const input = rotation(key, record);

@@ -9,7 +9,8 @@ function luaMarkKey(kind: MarkKind, field: keyof RefreshRecord): string {
  * Lua: one atomic refresh-token rotation (see `RotateOutcome` in ../store.ts).
  *
  * KEYS[1] presented token hash, KEYS[2] successor hash.
- * ARGV: 1 key prefix, 2 clientId, 3 now (epoch ms), 4 grace seconds, 5 successor idle TTL seconds.
+ * ARGV: 1 key prefix, 2 clientId, 3 now (epoch ms), 4 grace seconds, 5 successor idle TTL seconds,
+ * 6 the least TTL of a family mark written on reuse (0: the family's remaining life).
  * A token is a string: the record JSON while live (written by `putRefresh`, or here for a successor: the
  * presented record with `iat` = now), `S<epoch ms of use>:<record JSON>` once spent — one compact string
  * rather than a hash, which Redis would store in its large encoding for values this long — and
@@ -54,11 +55,12 @@ if spentRaw then
     if tag == 'S' then redis.call('SET', KEYS[1], 'R' .. string.sub(stored, 2), 'EX', keepFor) end
     return {'retry', raw, spentRaw, redis.call('GET', entKey) or ''}
   end
+  local markFor = math.max(keepFor, tonumber(ARGV[6]) or 0)
   local cur = tonumber(redis.call('GET', familyKey))
   if cur == nil or now > cur then
-    redis.call('SET', familyKey, nowArg, 'EX', keepFor)
-  elseif redis.call('TTL', familyKey) < keepFor then
-    redis.call('EXPIRE', familyKey, keepFor)
+    redis.call('SET', familyKey, nowArg, 'EX', markFor)
+  elseif redis.call('TTL', familyKey) < markFor then
+    redis.call('EXPIRE', familyKey, markFor)
   end
   return {'reuse', raw}
 end
@@ -71,4 +73,4 @@ return {'rotated', raw, successor, redis.call('GET', entKey) or ''}
 `;
 
 /** SHA-1 of {@link ROTATE_LUA} (checked by test/store/scripts.test.ts). */
-export const ROTATE_SHA1 = "73eb2a84c30f8c7bf3d1d9c4e4c38a5ac07b6a5e";
+export const ROTATE_SHA1 = "6ed2cc55067af11a90f87acb5d73bb1f61499cb2";
