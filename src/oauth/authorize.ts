@@ -105,6 +105,9 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
       const session = one("prompt") === "login" ? null : await currentSession(c, deps);
       if (session) return finish(c, deps, pending, session);
 
+      // Checked before anything is stored: a request that cannot go anywhere writes nothing.
+      const wanted = one("provider");
+      if (wanted && !providers.has(wanted)) return fail("invalid_request", "unknown or disabled provider");
       // Each call from here on stores a pending request for an unauthenticated caller: limited per address.
       const limited = await limitAddress(c, deps, deps.rateLimiter, { name: "authorize", limit: Math.ceil(deps.config.rateLimitPerMinute / 10), windowSeconds: 60 });
       if (limited) return limited;
@@ -112,11 +115,7 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
       await deps.store.put(`authz:${id}`, JSON.stringify(pending), REQUEST_TTL);
       const returnTo = `/authorize/resume?req=${id}`;
       const startUrl = (p: string) => `/auth/${p}/start?intent=login&return_to=${encodeURIComponent(returnTo)}`;
-      const wanted = one("provider");
-      if (wanted) {
-        if (!providers.has(wanted)) return fail("invalid_request", "unknown or disabled provider");
-        return c.redirect(startUrl(wanted), 302);
-      }
+      if (wanted) return c.redirect(startUrl(wanted), 302);
       return chooserPage(
         c,
         client.name,

@@ -99,6 +99,14 @@ describe("/userinfo bearer errors (RFC 6750 §3.1)", () => {
 });
 
 describe("/authorize", () => {
+  it("an unknown provider is refused before anything is stored for the unauthenticated caller", async () => {
+    const before = t.deps.store.roundTrips;
+    const res = await t.app.request(authorizeUrl(ISSUER, { response_type: "code", client_id: pub, redirect_uri: CB, code_challenge: pkce().challenge, code_challenge_method: "S256", provider: "nope" }));
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get("location")!).searchParams.get("error")).toBe("invalid_request");
+    expect(t.deps.store.roundTrips - before).toBe(0);
+  });
+
   it("a repeated state is refused without echoing either value", async () => {
     const b = await signedIn();
     const u = new URL(authorizeUrl(ISSUER, { response_type: "code", client_id: pub, redirect_uri: CB, code_challenge: pkce().challenge, code_challenge_method: "S256", state: "one" }));
