@@ -141,9 +141,10 @@ async function measureStore(store: StoreKind, ctx: SectionContext): Promise<Row[
           `${rtExact.delta.appStatements} statements / ${rtN} refreshes`),
       ];
       if (store === "upstash") {
-        rows.push(ratioRow(store, "bridge HTTP requests per refresh", per(rtExact.delta.bridgeRequests, rtN), "= 1 (floor, cross-check)",
-          rtN > 0 ? exactly(rtExact.delta.bridgeRequests / rtN, 1) : "FAIL",
-          `requests seen by the REST bridge: ${rtExact.delta.bridgeRequests} / ${rtN} refreshes`));
+        // At most one: rotations asked for together share one pipeline request (each its own script run).
+        rows.push(ratioRow(store, "bridge HTTP requests per refresh", per(rtExact.delta.bridgeRequests, rtN), "≤ 1 (floor, cross-check)",
+          rtN > 0 && rtExact.delta.bridgeRequests <= rtN ? "PASS" : "FAIL",
+          `requests seen by the REST bridge: ${rtExact.delta.bridgeRequests} / ${rtN} refreshes (concurrent rotations share a pipeline request)`));
       }
       rows.push({
         section: "issuance",

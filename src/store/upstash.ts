@@ -42,6 +42,9 @@ interface LuaScript {
 }
 
 const ROTATE: LuaScript = { source: ROTATE_LUA, sha1: ROTATE_SHA1 };
+
+/** Rotations are batched per event-loop turn only where the runtime has setImmediate (Node, not Workers). */
+const BATCHING = typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function";
 const RESTORE: LuaScript = { source: RESTORE_LUA, sha1: RESTORE_SHA1 };
 const REVOKE: LuaScript = { source: REVOKE_LUA, sha1: REVOKE_SHA1 };
 const NEWEST: LuaScript = { source: NEWEST_MARK_LUA, sha1: NEWEST_MARK_SHA1 };
@@ -171,6 +174,64 @@ export function createUpstashStore(opts: UpstashStoreOptions): StateStore {
     }
   }
 
+  /** The script's keys and arguments for one rotation. */
+  function rotateCall(input: RotateInput): [string[], string[]] {
+    const args = [
+      prefix,
+      input.clientId,
+      String(Math.trunc(input.now)),
+      String(input.graceSeconds),
+      String(ttl(input.idleTtlSeconds)),
+      String(Math.max(0, Math.ceil(input.minMarkTtlSeconds ?? 0))),
+    ];
+    return [[k(input.key), k(input.successorKey)], args];
+  }
+
+  /**
+   * Rotations asked for during one turn of the event loop (Node) go in ONE pipeline request: each is its
+   * own atomic script run, in the order asked; they only share the HTTP request, whose cost was most of a
+   * refresh's CPU. Where the runtime ties I/O to the request that started it (Workers), each goes alone.
+   */
+  let pendingRotations: Array<{ input: RotateInput; resolve(o: RotateOutcome): void; reject(e: unknown): void }> | undefined;
+  function flushRotations(): void {
+    const batch = pendingRotations ?? [];
+    pendingRotations = undefined;
+    call("rotateRefresh", async () => {
+      const run = async (): Promise<Array<{ result?: unknown; error?: string }>> => {
+        const p = redis.pipeline();
+        for (const b of batch) p.evalsha(ROTATE.sha1, ...rotateCall(b.input));
+        return (await p.exec({ keepErrors: true })) as Array<{ result?: unknown; error?: string }>;
+      };
+      let replies = await run();
+      // A fresh or flushed script cache: load the script once (EVAL caches it), then the batch again.
+      if (replies.some((r) => r.error !== undefined && /NOSCRIPT/.test(r.error))) {
+        const [keys, args] = rotateCall(batch[0]!.input);
+        const first = await redis.eval(ROTATE.source, keys, args);
+        replies = [{ result: first }, ...(batch.length > 1 ? (await runRest()) : [])];
+        async function runRest() {
+          const p = redis.pipeline();
+          for (const b of batch.slice(1)) p.evalsha(ROTATE.sha1, ...rotateCall(b.input));
+          return (await p.exec({ keepErrors: true })) as Array<{ result?: unknown; error?: string }>;
+        }
+      }
+      return replies;
+    }).then(
+      (replies) =>
+        batch.forEach((b, i) => {
+          const r = replies[i];
+          if (!r || r.error !== undefined) b.reject(new Error(`rotate script failed: ${r?.error ?? "no reply"}`));
+          else {
+            try {
+              b.resolve(parseRotate(r.result));
+            } catch (err) {
+              b.reject(err);
+            }
+          }
+        }),
+      (err: unknown) => batch.forEach((b) => b.reject(err)),
+    );
+  }
+
   return {
     get roundTrips() {
       return roundTrips;
@@ -207,17 +268,15 @@ export function createUpstashStore(opts: UpstashStoreOptions): StateStore {
     },
 
     rotateRefresh(input: RotateInput) {
-      const args = [
-        prefix,
-        input.clientId,
-        String(Math.trunc(input.now)),
-        String(input.graceSeconds),
-        String(ttl(input.idleTtlSeconds)),
-        String(Math.max(0, Math.ceil(input.minMarkTtlSeconds ?? 0))),
-      ];
-      return call("rotateRefresh", async () =>
-        parseRotate(await runScript(ROTATE, [k(input.key), k(input.successorKey)], args)),
-      );
+      if (!BATCHING) return call("rotateRefresh", async () => parseRotate(await runScript(ROTATE, ...rotateCall(input))));
+      roundTrips++; // one per rotation, however many share an HTTP request
+      return new Promise<RotateOutcome>((resolve, reject) => {
+        if (!pendingRotations) {
+          pendingRotations = [];
+          setImmediate(flushRotations);
+        }
+        pendingRotations.push({ input, resolve, reject });
+      });
     },
 
     restoreRefresh(input: RestoreInput) {

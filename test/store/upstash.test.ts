@@ -82,6 +82,29 @@ describe("upstash adapter specifics", () => {
     expect(store.roundTrips - again).toBe(1); // EVAL cached it
   });
 
+  it("rotations asked for together share one pipeline request, each its own atomic script, and survive SCRIPT FLUSH", async () => {
+    const store = newStore();
+    const resp = await RespClient.connect(redis.port);
+    try {
+      await resp.call("SCRIPT", "FLUSH");
+    } finally {
+      resp.close();
+    }
+    const now = Date.now();
+    const record = { family: "f", clientId: "c", sub: "acct_s", sid: "ses_s", iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 3600, data: "{}" };
+    const keys = Array.from({ length: 8 }, (_, i) => `rt:batch${i}:${randomUUID()}`);
+    for (const key of keys) await store.putRefresh(key, { ...record, family: `f-${key}` }, 3600);
+    const rotate = (key: string) => store.rotateRefresh({ key, clientId: "c", successorKey: `${key}:next`, idleTtlSeconds: 3600, graceSeconds: 10, now });
+    // The first batch meets NOSCRIPT and loads the script; the second is one HTTP request for all eight.
+    expect((await Promise.all(keys.map(rotate))).map((r) => r.outcome)).toEqual(keys.map(() => "rotated"));
+    const requests = bridge.commands;
+    const trips = store.roundTrips;
+    const again = await Promise.all([...keys.map(rotate), rotate(keys[0]!)]);
+    expect(again.map((r) => r.outcome)).toEqual([...keys.map(() => "retry"), "retry"]);
+    expect(bridge.commands - requests).toBe(1);
+    expect(store.roundTrips - trips).toBe(9); // one round trip per rotation, as the port counts them
+  });
+
   it("surfaces Redis command errors as ordinary errors", async () => {
     const prefix = `t:${randomUUID()}:`;
     const store = createUpstashStore({ url: bridge.url, token: bridge.token, prefix });
