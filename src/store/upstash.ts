@@ -197,22 +197,21 @@ export function createUpstashStore(opts: UpstashStoreOptions): StateStore {
     const batch = pendingRotations ?? [];
     pendingRotations = undefined;
     call("rotateRefresh", async () => {
-      const run = async (): Promise<Array<{ result?: unknown; error?: string }>> => {
+      type Reply = { result?: unknown; error?: string };
+      const pipelined = async (inputs: RotateInput[]): Promise<Reply[]> => {
         const p = redis.pipeline();
-        for (const b of batch) p.evalsha(ROTATE.sha1, ...rotateCall(b.input));
-        return (await p.exec({ keepErrors: true })) as Array<{ result?: unknown; error?: string }>;
+        for (const input of inputs) p.evalsha(ROTATE.sha1, ...rotateCall(input));
+        return (await p.exec({ keepErrors: true })) as Reply[];
       };
-      let replies = await run();
-      // A fresh or flushed script cache: load the script once (EVAL caches it), then the batch again.
-      if (replies.some((r) => r.error !== undefined && /NOSCRIPT/.test(r.error))) {
-        const [keys, args] = rotateCall(batch[0]!.input);
-        const first = await redis.eval(ROTATE.source, keys, args);
-        replies = [{ result: first }, ...(batch.length > 1 ? (await runRest()) : [])];
-        async function runRest() {
-          const p = redis.pipeline();
-          for (const b of batch.slice(1)) p.evalsha(ROTATE.sha1, ...rotateCall(b.input));
-          return (await p.exec({ keepErrors: true })) as Array<{ result?: unknown; error?: string }>;
-        }
+      const replies = await pipelined(batch.map((b) => b.input));
+      // A fresh or flushed script cache: only the rotations that met NOSCRIPT run again (a pipeline is not
+      // atomic, so others may already have rotated: running those twice would look like reuse). The first
+      // goes by EVAL, which loads the script; the rest by EVALSHA again.
+      const missing = replies.flatMap((r, i) => (r.error !== undefined && /NOSCRIPT/.test(r.error) ? [i] : []));
+      if (missing.length > 0) {
+        replies[missing[0]!] = { result: await redis.eval(ROTATE.source, ...rotateCall(batch[missing[0]!]!.input)) };
+        const rest = missing.slice(1);
+        if (rest.length > 0) (await pipelined(rest.map((i) => batch[i]!.input))).forEach((r, j) => (replies[rest[j]!] = r));
       }
       return replies;
     }).then(
