@@ -15,7 +15,10 @@ export type AuditType =
   | "identity.linked"
   | "identity.unlinked"
   | "session.revoked"
-  | "entitlements.changed";
+  | "entitlements.changed"
+  | "api_key.created"
+  | "api_key.revoked"
+  | "api_key.refused_after_block";
 
 /** One event to record. `detail` must not contain secrets or token hashes. */
 export interface AuditEvent {

@@ -56,6 +56,8 @@ interface BaseConfig {
   rateLimitPerMinute: number;
   /** Failed client authentications per minute per client (or address), across instances; 0: off. */
   authFailuresPerMinute: number;
+  /** Uses (exchanges and introspections) per minute of one API key, across instances; 0: off. */
+  apiKeyRatePerMinute: number;
   /** The validated rules document (empty when none is configured). */
   rules: Rules;
   /** Embedded defaults in use, one human line each (printed as warnings at start). */
@@ -157,6 +159,7 @@ const schema = z.object({
   AUTHBRIDGE_TRUST_PROXY: flag,
   RATE_LIMIT_PER_MINUTE: wholeNumber(600, 0, "requests"),
   AUTH_FAILURES_PER_MINUTE: wholeNumber(20, 0, "attempts"),
+  API_KEY_RATE_LIMIT_PER_MINUTE: wholeNumber(600, 0, "requests"),
   ...platformVariables(),
   AUTHBRIDGE_RULES: z.string().min(1).optional(),
   LOG_FORMAT: z.enum(["json", "text"], { message: "must be json or text" }).optional(),
@@ -291,6 +294,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     trustProxy: e.AUTHBRIDGE_TRUST_PROXY,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    apiKeyRatePerMinute: e.API_KEY_RATE_LIMIT_PER_MINUTE,
     ...clients,
     rules,
     defaultsInUse,

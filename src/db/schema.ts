@@ -61,6 +61,37 @@ export const clients = sqliteTable("clients", {
   disabledAt: integer("disabled_at"),
 });
 
+/**
+ * API keys: personal (owned by an account) or service (owned by a client) — exactly one owner. Only a
+ * keyed hash of the key is stored (see apikeys/hash.ts); `hint` is the prefix and last four characters.
+ */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    hash: text("hash").notNull(),
+    hint: text("hint").notNull(),
+    accountId: text("account_id").references(() => accounts.id, { onDelete: "cascade" }),
+    clientId: text("client_id").references(() => clients.id, { onDelete: "cascade" }),
+    /**
+     * Scopes the key may carry, JSON array; null: whatever its owner has. Either way the effective scopes
+     * are narrowed by the owner's at each use.
+     */
+    scopes: text("scopes"),
+    createdAt: integer("created_at").notNull(),
+    /** Who created it (`cli`, an account id). */
+    createdBy: text("created_by"),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+    /** Written at most once a minute per key. */
+    lastUsedAt: integer("last_used_at"),
+    /** The last refused use because its owner was blocked or disabled (audited once per block). */
+    refusedAt: integer("refused_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.hash), index("api_keys_account").on(t.accountId), index("api_keys_client").on(t.clientId)],
+);
+
 /** Token signing keys. The private JWK is encrypted under AUTHBRIDGE_SECRET. */
 export const signingKeys = sqliteTable("signing_keys", {
   kid: text("kid").primaryKey(),

@@ -13,6 +13,7 @@ export const ID_PREFIX = {
   session: "ses_",
   family: "fam_",
   jti: "at_",
+  apiKey: "key_",
 } as const;
 
 // Random bytes are drawn from the CSPRNG a few kilobytes at a time and handed out once each: one

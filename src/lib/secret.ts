@@ -49,7 +49,7 @@ export function toBase64Url(bytes: Uint8Array): string {
 }
 
 /** Purposes a subkey may be derived for; each gets independent key material. */
-export type KeyPurpose = "signing-key-encryption" | "provider-token-encryption" | "cookie-signing" | "refresh-successor";
+export type KeyPurpose = "signing-key-encryption" | "provider-token-encryption" | "cookie-signing" | "refresh-successor" | "api-key-hash";
 
 const derived = new WeakMap<Uint8Array, Map<KeyPurpose, Promise<Uint8Array>>>();
 
