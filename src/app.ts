@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { subjectEntitlements } from "./accounts/subject-entitlements";
+import { apiKeyChecker } from "./apikeys/check";
 import type { AppDeps } from "./deps";
 import { limitBodies } from "./http/body-limit";
 import { healthRoutes } from "./http/health";
@@ -47,6 +48,7 @@ export function createApp(appDeps: AppDeps): Hono {
   const providers = loginProviders(platforms, deps.config);
   const services = createServices(deps);
   const entitlements = subjectEntitlements(deps, platforms);
+  const apiKeys = apiKeyChecker(deps, entitlements);
   const { issuer } = deps.config;
   const metadata: MetadataPart[] = [
     {
@@ -83,12 +85,12 @@ export function createApp(appDeps: AppDeps): Hono {
         authorization_code: authorizationCodeGrant(deps, { services, entitlements }),
         client_credentials: clientCredentialsGrant(deps),
         refresh_token: refreshTokenGrant(deps, { services, entitlements }),
-        "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps, { platforms }),
+        "urn:ietf:params:oauth:grant-type:token-exchange": tokenExchangeGrant(deps, { platforms, apiKeys }),
       }),
     ),
   );
   app.route("/", revokeRoutes(deps));
-  app.route("/", introspectRoutes(deps));
+  app.route("/", introspectRoutes(deps, { apiKeys }));
   app.route("/", userinfoRoutes(deps));
   app.route("/", metadataRoutes(deps, metadata));
   if (deps.config.metricsToken) app.route("/", metricsRoutes(deps.config.metricsToken, metrics));

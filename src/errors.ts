@@ -15,7 +15,8 @@ export type OAuthErrorCode =
   | "unsupported_token_type"
   | "access_denied"
   | "server_error"
-  | "temporarily_unavailable";
+  | "temporarily_unavailable"
+  | "slow_down";
 
 const OAUTH_STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -29,6 +30,7 @@ const OAUTH_STATUS: Record<OAuthErrorCode, number> = {
   access_denied: 403,
   server_error: 500,
   temporarily_unavailable: 503,
+  slow_down: 429,
 };
 
 /** An OAuth protocol error, answered as `{ error, error_description }`. */
@@ -38,12 +40,15 @@ export class OAuthError extends Error {
   constructor(
     readonly code: OAuthErrorCode,
     readonly description: string,
-    opts?: { status?: number; cause?: unknown; basicChallenge?: boolean },
+    opts?: { status?: number; cause?: unknown; basicChallenge?: boolean; retryAfterSeconds?: number },
   ) {
     super(description, { cause: opts?.cause });
     this.status = opts?.status ?? OAUTH_STATUS[code];
     this.basicChallenge = opts?.basicChallenge ?? false;
+    this.retryAfterSeconds = opts?.retryAfterSeconds;
   }
+  /** Sent as `Retry-After` (over a limit). */
+  readonly retryAfterSeconds: number | undefined;
   /** Answer 401 with `WWW-Authenticate: Basic` (client tried HTTP Basic). */
   readonly basicChallenge: boolean;
 }
@@ -60,6 +65,17 @@ export class ClientAuthError extends OAuthError {
     opts: { basicChallenge: boolean; description?: string },
   ) {
     super("invalid_client", opts.description ?? "client authentication failed", { basicChallenge: opts.basicChallenge });
+  }
+}
+
+/**
+ * A subject credential that authenticates its presenter on its own (an API key) was refused: answered as
+ * `invalid_grant` (RFC 8693 §2.2.2), and counted by the rate limiter like a failed client authentication,
+ * per address, so guessing keys is throttled like guessing secrets.
+ */
+export class CredentialRejectedError extends OAuthError {
+  constructor(description: string) {
+    super("invalid_grant", description);
   }
 }
 

@@ -2,10 +2,10 @@
  * Accounts: reading one, and blocking/unblocking it. Revoking the account's sessions and refresh tokens
  * (the state-store revocation mark) is the caller's job, right after a block.
  */
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { auditInsert } from "../audit";
 import type { Database } from "../db/client";
-import { accounts } from "../db/schema";
+import { accounts, apiKeys } from "../db/schema";
 import { AccountError } from "./errors";
 
 /** A local account. */
@@ -42,6 +42,8 @@ async function setBlocked(db: Database, accountId: string, blocked: boolean, now
   await db.batch([
     db.update(accounts).set({ blockedAt }).where(eq(accounts.id, accountId)),
     auditInsert(db, { type: blocked ? "account.blocked" : "account.unblocked", actor, subject: accountId }, now),
+    // A block kills the account's API keys for good, like its sessions: an unblock restores neither.
+    ...(blocked ? [db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.accountId, accountId), isNull(apiKeys.revokedAt)))] : []),
   ]);
   return { blockedAt, changed: true };
 }
@@ -56,7 +58,8 @@ export function blockAccount(db: Database, accountId: string, now: number, actor
 }
 
 /**
- * Unblock an account (idempotent) and record `account.unblocked`. Tokens revoked by the block stay revoked.
+ * Unblock an account (idempotent) and record `account.unblocked`. Tokens and API keys revoked by the block
+ * stay revoked.
  * @example await unblockAccount(db, "acct_…", Date.now(), "cli");
  */
 export function unblockAccount(db: Database, accountId: string, now: number, actor?: string): Promise<BlockResult> {

@@ -49,12 +49,13 @@ export function apiKeyChecker(deps: AppDeps, entitlements: SubjectEntitlements):
     if (!found) return { ok: false, reason: "unknown" };
     const { key } = found;
     const now = deps.now();
-    if (key.revokedAt !== null) return { ok: false, reason: "revoked" };
-    if (key.expiresAt !== null && key.expiresAt <= now) return { ok: false, reason: "expired" };
+    // The owner first: a block revokes its keys too, and the first use after it is worth an audit row.
     if (found.ownerOffAt !== null) {
       await noteRefusedAfterBlock(deps.db, found, now);
       return { ok: false, reason: key.owner.kind === "account" ? "owner_blocked" : "client_disabled" };
     }
+    if (key.revokedAt !== null) return { ok: false, reason: "revoked" };
+    if (key.expiresAt !== null && key.expiresAt <= now) return { ok: false, reason: "expired" };
     // Per key, across instances where the limiter is shared (Upstash): a leaked key cannot be hammered.
     if (rule.limit > 0) {
       const { success, reset } = await deps.rateLimiter.check(rule, key.id);

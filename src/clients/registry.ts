@@ -2,11 +2,11 @@
  * The client registry: confidential and public OAuth clients with their allowed grants, scopes, redirect
  * URIs and audiences. Secrets are shown once and kept only as hashes.
  */
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { auditInsert } from "../audit";
 import type { Database } from "../db/client";
-import { clients } from "../db/schema";
+import { apiKeys, clients } from "../db/schema";
 import { newId } from "../lib/ids";
 import { isLoopbackHost } from "../lib/loopback";
 import { SCOPE_TOKEN, SCOPE_TOKEN_RULE } from "../lib/scope";
@@ -149,7 +149,7 @@ export async function listClients(db: Database): Promise<Client[]> {
   return (await db.select().from(clients).orderBy(clients.createdAt)).map(toClient);
 }
 
-/** Disable a client: it authenticates no more and gets nothing. */
+/** Disable a client: it authenticates no more and gets nothing; its API keys are revoked. */
 export async function disableClient(db: Database, id: string, now = Date.now()): Promise<Client> {
   const found = await findClient(db, id);
   if (!found) throw new Error(`no client ${id}`);
@@ -157,6 +157,8 @@ export async function disableClient(db: Database, id: string, now = Date.now()):
   await db.batch([
     db.update(clients).set({ disabledAt: now }).where(eq(clients.id, id)),
     auditInsert(db, { type: "client.disabled", subject: id }, now),
+    // Its service keys die with it, for good: enabling the client again does not bring them back.
+    db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.clientId, id), isNull(apiKeys.revokedAt))),
   ]);
   return { ...found, disabledAt: now };
 }

@@ -81,11 +81,19 @@ export function countIssued<K extends string>(metrics: Metrics, grants: Partial<
   const out: Partial<Record<K, GrantHandler>> = {};
   for (const name of Object.keys(grants) as K[]) {
     const handler = grants[name]!;
-    out[name] = async (ctx) => {
+    const counted: GrantHandler = async (ctx) => {
       const response = await handler(ctx);
       metrics.tokenIssued(name);
       return response;
     };
+    const { anonymous } = handler;
+    if (anonymous)
+      counted.anonymous = async (ctx) => {
+        const response = await anonymous(ctx);
+        metrics.tokenIssued(name);
+        return response;
+      };
+    out[name] = counted;
   }
   return out;
 }

@@ -2,10 +2,15 @@
  * `POST /introspect` (RFC 7662) for confidential clients. Anything invalid, expired or revoked — by `jti`,
  * grant, session, account block, or a disabled client — is `{ "active": false }` and nothing more.
  *
+ * API keys (`abk_…`) are answered with `token_type: "api_key"` and their effective scopes right now.
+ *
  * Who may learn about a token (RFC 7662 §4: the endpoint must not become a token oracle): the client it
  * was issued to, and — for access tokens — resource servers the operator allowed to introspect the
  * token's audience (`clients create … --introspect AUDIENCE`). To anyone else every token is inactive.
  */
+import type { ApiKeyChecker } from "../apikeys/check";
+import { refusalError } from "../apikeys/exchange";
+import { looksLikeApiKey } from "../apikeys/format";
 import { findClient, type Client } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
@@ -51,6 +56,32 @@ async function introspectAccess(deps: AppDeps, token: string, caller: Client, no
   };
 }
 
+/**
+ * An API key: the owning client may learn about it, and so may any resource server (a client allowed to
+ * introspect some audience): keys have no audience of their own.
+ */
+async function introspectApiKey(deps: AppDeps, check: ApiKeyChecker, token: string, caller: Client) {
+  const result = await check(token);
+  if (!result.ok) {
+    if (result.reason === "rate_limited") throw refusalError(result.reason, result.retryAt, deps.now());
+    return INACTIVE;
+  }
+  const { access } = result;
+  const mayIntrospectKeys = caller.introspectAudiences.length > 0 || (access.key.owner.kind === "client" && access.key.owner.clientId === caller.id);
+  if (!mayIntrospectKeys) return INACTIVE;
+  return {
+    active: true,
+    token_type: "api_key",
+    scope: access.scopes.join(" "),
+    sub: access.sub,
+    client_id: access.clientId,
+    roles: access.roles,
+    iat: Math.floor(access.key.createdAt / 1000),
+    ...(access.key.expiresAt !== null ? { exp: Math.floor(access.key.expiresAt / 1000) } : {}),
+    key_id: access.key.id,
+  };
+}
+
 async function introspectRefresh(deps: AppDeps, token: string, callerId: string, now: number) {
   const stored = await deps.store.getRefresh(await refreshKey(token));
   // Refresh tokens are the client's own business: only their client learns anything about them.
@@ -62,8 +93,8 @@ async function introspectRefresh(deps: AppDeps, token: string, callerId: string,
   return { active: true, token_type: "refresh_token", client_id: record.clientId, sub: record.sub, scope: grant.scopes.join(" "), exp: record.exp, iat: record.iat };
 }
 
-/** Routes: `/introspect`. */
-export function introspectRoutes(deps: AppDeps) {
+/** Routes: `/introspect`; `apiKeys` checks API keys (absent: a key is inactive like any unknown string). */
+export function introspectRoutes(deps: AppDeps, opts: { apiKeys?: ApiKeyChecker } = {}) {
   return oauthEndpoint(deps, "/introspect").post("/introspect", async (c) => {
     const form = await readForm(c);
     const caller = await authenticateCaller(c, deps, form.params);
@@ -71,7 +102,13 @@ export function introspectRoutes(deps: AppDeps) {
     const token = form.params.token;
     if (!token) throw new OAuthError("invalid_request", "token is required");
     const now = deps.now();
-    const body = looksLikeRefreshToken(token) ? await introspectRefresh(deps, token, caller.client.id, now) : await introspectAccess(deps, token, caller.client, now);
+    const body = looksLikeApiKey(token)
+      ? opts.apiKeys
+        ? await introspectApiKey(deps, opts.apiKeys, token, caller.client)
+        : INACTIVE
+      : looksLikeRefreshToken(token)
+        ? await introspectRefresh(deps, token, caller.client.id, now)
+        : await introspectAccess(deps, token, caller.client, now);
     return c.json(body, 200, { "Cache-Control": "no-store" });
   });
 }

@@ -29,7 +29,16 @@ export interface GrantContext {
 }
 
 /** One grant's handler (see `defineGrant`): what it issued, or a thrown OAuthError. */
-export type GrantHandler = (ctx: GrantContext) => Promise<IssuedTokens>;
+export type GrantHandler = ((ctx: GrantContext) => Promise<IssuedTokens>) & {
+  /**
+   * How the grant serves a caller presenting no client authentication at all (see `defineAnonymousGrant`).
+   * Absent: such callers are refused like any failed client authentication.
+   */
+  anonymous?: AnonymousGrantHandler;
+};
+
+/** A grant's handler for callers that did not name a client. */
+export type AnonymousGrantHandler = (ctx: Omit<GrantContext, "caller">) => Promise<IssuedTokens>;
 
 /**
  * Routes: `/token` over the given grant handlers.
@@ -42,9 +51,13 @@ export function tokenRoutes(deps: AppDeps, grants: Partial<Record<GrantType, Gra
     if (!grantType) throw new OAuthError("invalid_request", "grant_type is required");
     const handler = Object.hasOwn(grants, grantType) ? grants[grantType as GrantType] : undefined;
     if (!handler) throw new OAuthError("unsupported_grant_type", "this grant type is not supported");
+    const userAgent = c.req.header("user-agent");
+    // No Authorization header and no client_id: only a grant that gives such callers a meaning serves them.
+    if (handler.anonymous && c.req.header("authorization") === undefined && form.params.client_id === undefined)
+      return tokenResponse(c, await handler.anonymous({ form, userAgent }));
     const caller = await authenticateCaller(c, deps, form.params);
     if (!caller.client.grants.includes(grantType as GrantType))
       throw new OAuthError("unauthorized_client", "this client may not use this grant type");
-    return tokenResponse(c, await handler({ form, caller, userAgent: c.req.header("user-agent") }));
+    return tokenResponse(c, await handler({ form, caller, userAgent }));
   });
 }

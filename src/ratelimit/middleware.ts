@@ -17,7 +17,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppDeps } from "../deps";
-import { ClientAuthError } from "../errors";
+import { ClientAuthError, CredentialRejectedError } from "../errors";
 import { errorPage } from "../ui/error-page";
 import type { LimitRule, RateLimiter } from "./limiter";
 
@@ -115,7 +115,8 @@ export function limitAuthFailures(deps: AppDeps, rule: LimitRule): MiddlewareHan
     if (early !== undefined) return tooMany(c, deps, early, false);
     await next();
     const err = c.error;
-    if (!(err instanceof ClientAuthError) && c.res.status !== 401) return;
+    // Refused API keys count too (per address): they authenticate their presenter like a client secret.
+    if (!(err instanceof ClientAuthError) && !(err instanceof CredentialRejectedError) && c.res.status !== 401) return;
     const known = err instanceof ClientAuthError ? err.knownClientId : undefined;
     const key = known !== undefined ? clientKey(known, ip) : addressKey(ip);
     const local = blockedUntil(key);

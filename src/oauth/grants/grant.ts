@@ -11,7 +11,7 @@ import type { Context } from "hono";
 import type { AuthenticatedClient } from "../../clients/authenticate";
 import { OAuthError } from "../../errors";
 import type { SignedAccessToken } from "../../tokens/access";
-import type { GrantContext, GrantHandler, TokenResponse } from "../token";
+import type { AnonymousGrantHandler, GrantContext, GrantHandler, TokenResponse } from "../token";
 
 /** The parameters a grant reads from the form, in the order they are checked. */
 export interface GrantParameters<R extends string, O extends string> {
@@ -53,9 +53,28 @@ export function defineGrant<R extends string, O extends string = never>(
   parameters: GrantParameters<R, O>,
   issue: (req: GrantRequest<R, O>) => Promise<IssuedTokens>,
 ): GrantHandler {
+  const read = declaredReader(parameters);
+  return async ({ form, caller, userAgent }: GrantContext) => issue({ params: read(form), resources: form.resources, caller, userAgent });
+}
+
+/**
+ * The same for a caller that did not authenticate as a client at all — a grant whose subject token is a
+ * credential in its own right (an API key). Only grants that give such callers a meaning offer this.
+ * @example const anonymous = defineAnonymousGrant(parameters, async ({ params }) => issueForKey(params.subject_token));
+ */
+export function defineAnonymousGrant<R extends string, O extends string = never>(
+  parameters: GrantParameters<R, O>,
+  issue: (req: Omit<GrantRequest<R, O>, "caller">) => Promise<IssuedTokens>,
+): AnonymousGrantHandler {
+  const read = declaredReader(parameters);
+  return async ({ form, userAgent }) => issue({ params: read(form), resources: form.resources, userAgent });
+}
+
+/** Checks refused and required parameters, then picks the declared ones out of the form. */
+function declaredReader<R extends string, O extends string>(parameters: GrantParameters<R, O>) {
   const declared: readonly string[] = [...parameters.required, ...parameters.optional];
   const refused = Object.entries(parameters.refused ?? {});
-  return async ({ form, caller, userAgent }: GrantContext) => {
+  return (form: GrantContext["form"]): GrantParams<R, O> => {
     const given = (name: string): string | undefined => (Object.hasOwn(form.params, name) ? form.params[name] : undefined);
     for (const [name, description] of refused) if (given(name) !== undefined) throw new OAuthError("invalid_request", description);
     for (const name of parameters.required) if (given(name) === undefined) throw new OAuthError("invalid_request", `${name} is required`);
@@ -64,7 +83,7 @@ export function defineGrant<R extends string, O extends string = never>(
       const value = given(name);
       if (value !== undefined) params[name] = value;
     }
-    return issue({ params: params as GrantParams<R, O>, resources: form.resources, caller, userAgent });
+    return params as GrantParams<R, O>;
   };
 }
 

@@ -5,21 +5,26 @@
  * (provider, namespaced platform id), its facts go through the rules, and it gets a short-lived access
  * token: no refresh token, no session. A refused credential is `invalid_grant`; a platform that does not
  * answer is 503 `temporarily_unavailable`, and then nothing is created or issued.
+ *
+ * An API key (`urn:authbridge:token-type:api-key`) is exchanged by apikeys/exchange.ts instead — by a
+ * client allowed this grant, or by a caller presenting the key alone (see there why).
  */
 import { deriveAndStoreEntitlements } from "../../accounts/entitlements";
 import { AccountError } from "../../accounts/errors";
 import { resolveLogin } from "../../accounts/identities";
+import type { ApiKeyChecker } from "../../apikeys/check";
+import { API_KEY_TOKEN_TYPE, apiKeyExchange } from "../../apikeys/exchange";
 import { cachedCheck } from "../../credentials/check-cache";
 import type { AppDeps } from "../../deps";
 import { ACCESS_TOKEN_TYPE, credentialCheckOf, credentialTypeOf, ProviderRejectedError, type Platform, type VerifiedCredential } from "../../domain";
-import { OAuthError } from "../../errors";
+import { ClientAuthError, OAuthError } from "../../errors";
 import { derivedKey } from "../../lib/secret";
 import { effectiveScopes, entitlementsFor } from "../../rules/evaluate";
 import { signAccessToken } from "../../tokens/access";
 import { chooseAudience } from "../audience";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
-import { defineGrant } from "./grant";
+import { defineAnonymousGrant, defineGrant } from "./grant";
 
 /** RFC 8693 §2.1 parameters; delegation (`actor_token`) is not offered. */
 const PARAMETERS = {
@@ -32,6 +37,8 @@ const PARAMETERS = {
 export interface TokenExchangeOptions {
   /** The platforms; each credential type is checked by the platform offering `checkCredential[type]`. */
   platforms: ReadonlyMap<string, Platform>;
+  /** Checks API keys (`urn:authbridge:token-type:api-key`); absent: that type is unsupported. */
+  apiKeys?: ApiKeyChecker;
   /** Budget for one credential check at its platform (ms, default 5000). */
   timeoutMs?: number;
 }
@@ -44,7 +51,15 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): G
   const timeoutMs = opts.timeoutMs ?? 5000;
   const { rules, issuer } = deps.config;
 
-  return defineGrant(PARAMETERS, async ({ params: p, resources, caller }) => {
+  const exchangeKey = opts.apiKeys ? apiKeyExchange(deps, opts.apiKeys) : undefined;
+  const targetsOf = (p: { audience?: string }, resources: string[]) => (p.audience !== undefined ? [...resources, p.audience] : resources);
+
+  const handler: GrantHandler = defineGrant(PARAMETERS, async ({ params: p, resources, caller }) => {
+    if (p.subject_token_type === API_KEY_TOKEN_TYPE && exchangeKey) {
+      if (p.requested_token_type !== undefined && p.requested_token_type !== ACCESS_TOKEN_TYPE)
+        throw new OAuthError("invalid_request", `only ${ACCESS_TOKEN_TYPE} can be requested`);
+      return exchangeKey({ subjectToken: p.subject_token, scope: p.scope, targets: targetsOf(p, resources), caller: caller.client });
+    }
     const credential = p.subject_token;
     const type = credentialTypeOf(p.subject_token_type);
     if (!type) throw new OAuthError("unsupported_token_type", "this subject_token_type is not supported");
@@ -95,4 +110,13 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): G
     );
     return { access, issuedTokenType: ACCESS_TOKEN_TYPE };
   });
+  // An API key authenticates its presenter on its own; every other subject needs an authenticated client.
+  if (exchangeKey)
+    handler.anonymous = defineAnonymousGrant(PARAMETERS, async ({ params: p, resources }) => {
+      if (p.subject_token_type !== API_KEY_TOKEN_TYPE) throw new ClientAuthError(undefined, { basicChallenge: false });
+      if (p.requested_token_type !== undefined && p.requested_token_type !== ACCESS_TOKEN_TYPE)
+        throw new OAuthError("invalid_request", `only ${ACCESS_TOKEN_TYPE} can be requested`);
+      return exchangeKey({ subjectToken: p.subject_token, scope: p.scope, targets: targetsOf(p, resources), caller: null });
+    });
+  return handler;
 }

@@ -1,0 +1,89 @@
+/**
+ * Exchanging an API key for a short access JWT (RFC 8693, `subject_token_type=urn:authbridge:token-type:api-key`).
+ *
+ * Who may exchange: the key alone is enough — it is a credential in its own right, and asking its holder
+ * for a client secret too would take away what makes keys simple — and so may any client allowed the
+ * token-exchange grant, whose own scopes and audiences then narrow the token further. The token carries:
+ * - `sub`: the key's owner (the account, or the owning client as for client_credentials);
+ * - `client_id`: the authenticated caller, else the owning client (service keys) or the key's own id
+ *   (personal keys act as their own client);
+ * - `scope`: requested ∩ the key's scopes ∩ the owner's current entitlements (∩ the caller's scopes);
+ * - `gid`: the key's id, so revoking the key ends the tokens exchanged from it at once (one mark);
+ * - a lifetime of at most ACCESS_TOKEN_TTL, never past the key's expiry.
+ */
+import type { Client } from "../clients/registry";
+import { ACCESS_TOKEN_TYPE } from "../domain";
+import type { AppDeps } from "../deps";
+import { CredentialRejectedError, OAuthError } from "../errors";
+import { chooseAudience } from "../oauth/audience";
+import { parseScope } from "../oauth/form";
+import type { IssuedTokens } from "../oauth/grants/grant";
+import { signAccessToken } from "../tokens/access";
+import type { ApiKeyChecker, ApiKeyRefusal } from "./check";
+
+/** The `subject_token_type` of API keys. */
+export const API_KEY_TOKEN_TYPE = "urn:authbridge:token-type:api-key";
+
+/**
+ * The error for a refused key: the same words for every refusal but the rate limit, so the answer does not
+ * tell a revoked key from noise.
+ * @example throw refusalError(result.reason, result.retryAt, deps.now());
+ */
+export function refusalError(reason: ApiKeyRefusal, retryAt: number | undefined, now: number): OAuthError {
+  if (reason === "rate_limited") {
+    const retryAfterSeconds = Math.max(1, Math.ceil(((retryAt ?? now) - now) / 1000));
+    return new OAuthError("slow_down", "this API key is over its request limit, retry later", { retryAfterSeconds });
+  }
+  return new CredentialRejectedError("the API key is invalid, expired or revoked");
+}
+
+/** What the exchange reads from the form. */
+export interface KeyExchangeRequest {
+  subjectToken: string;
+  scope: string | undefined;
+  /** `resource` values and `audience` together: one target per token. */
+  targets: string[];
+  /** The authenticated client, or null for a caller presenting only the key. */
+  caller: Client | null;
+}
+
+/**
+ * Build the exchange over a key checker.
+ * @example const exchange = apiKeyExchange(deps, checker); return exchange({ subjectToken, scope, targets, caller: null });
+ */
+export function apiKeyExchange(deps: AppDeps, check: ApiKeyChecker) {
+  return async (req: KeyExchangeRequest): Promise<IssuedTokens> => {
+    const result = await check(req.subjectToken);
+    if (!result.ok) throw refusalError(result.reason, result.retryAt, deps.now());
+    const { access } = result;
+    const owner = access.key.owner;
+    // A service key is its client's: another client presenting it gets nothing (and learns nothing more).
+    if (req.caller && owner.kind === "client" && owner.clientId !== req.caller.id) throw refusalError("unknown", undefined, deps.now());
+    // The audience is what the caller may ask for; without a client, what the owning client may (service
+    // keys) or the default audience alone (personal keys).
+    const audienceClient = req.caller ?? (owner.kind === "client" ? await deps.findClient(owner.clientId) : undefined);
+    const aud = audienceClient ? chooseAudience(audienceClient, req.targets, deps.config.audience) : personalAudience(req.targets, deps.config.audience);
+
+    const requested = parseScope(req.scope);
+    const callerScopes = req.caller && req.caller.scopes.length > 0 ? new Set(req.caller.scopes) : null;
+    const base = requested.length > 0 ? requested.filter((s) => access.scopes.includes(s)) : access.scopes;
+    const scopes = callerScopes ? base.filter((s) => callerScopes.has(s)) : base;
+
+    const now = deps.now();
+    const keyLeft = access.key.expiresAt !== null ? Math.floor((access.key.expiresAt - now) / 1000) : Number.POSITIVE_INFINITY;
+    const ttl = Math.max(1, Math.min(deps.config.accessTokenTtl, keyLeft));
+    const signed = await signAccessToken(
+      deps.keys,
+      { issuer: deps.config.issuer, ttl, iat: Math.floor(now / 1000) },
+      { sub: access.sub, clientId: req.caller?.id ?? access.clientId, scopes, roles: access.roles, grantId: access.key.id, aud },
+    );
+    return { access: signed, issuedTokenType: ACCESS_TOKEN_TYPE };
+  };
+}
+
+function personalAudience(targets: string[], defaultAudience: string): string {
+  if (targets.length === 0) return defaultAudience;
+  if (targets.length > 1) throw new OAuthError("invalid_target", "one resource per token");
+  if (targets[0] !== defaultAudience) throw new OAuthError("invalid_target", "a personal API key exchanged on its own gets the default audience only");
+  return defaultAudience;
+}
