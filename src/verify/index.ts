@@ -1,6 +1,7 @@
 /**
- * `authbridge/verify`: Hono middleware for APIs that accept authbridge access tokens (RFC 9068 JWTs).
- * Runs on Node and on Workers (WebCrypto and fetch only; nothing Node-specific here).
+ * `authbridge/verify`: Hono middleware for APIs that accept authbridge access tokens (RFC 9068 JWTs) and,
+ * when asked to, authbridge API keys (`abk_…`, checked at the issuer's `/introspect`).
+ * Runs on Node and on Workers (WebCrypto and fetch; Node's crypto is used only when the runtime has it).
  *
  * @example
  * import { Hono } from "hono";
@@ -11,14 +12,17 @@
  * app.get("/reports", auth, requireScopes("reports:read"), (c) => c.json({ sub: c.var.auth.sub }));
  */
 import type { MiddlewareHandler } from "hono";
+import { looksLikeApiKey } from "../apikeys/format";
+import { createApiKeyCheck, type ApiKeyStats } from "./api-keys";
 import { TtlLru } from "./cache";
 import { bearerToken, insufficientScope, invalidToken, malformedRequest, missingToken, TokenRejected, unavailable, VerifierUnavailable } from "./challenge";
 import { resolveOptions, type RequireAuthOptions } from "./options";
 import { createRevocationCheck, type RevocationStats } from "./revocation";
-import { createTokenVerifier, type AuthInfo } from "./token";
+import { createTokenVerifier, type AuthInfo, type JwtAuthInfo } from "./token";
 
+export type { ApiKeyStats } from "./api-keys";
 export type { Algorithm, RequireAuthOptions } from "./options";
-export type { AccessTokenClaims, AuthInfo } from "./token";
+export type { AccessTokenClaims, ApiKeyAuthInfo, ApiKeyClaims, AuthInfo, JwtAuthInfo } from "./token";
 
 /** Context variables set by {@link requireAuth}: use as `new Hono<{ Variables: AuthVariables }>()`. */
 export type AuthVariables = { auth: AuthInfo };
@@ -26,7 +30,7 @@ export type AuthVariables = { auth: AuthInfo };
 export type AuthEnv = { Variables: AuthVariables };
 
 /** Counters of one {@link requireAuth} instance (for tests, benchmarks and metrics). */
-export interface AuthStats extends RevocationStats {
+export interface AuthStats extends RevocationStats, ApiKeyStats {
   /** Full verifications (signature and claims) attempted: cache misses. */
   verifications: number;
   /** Requests served from the verified-token cache (no signature check). */
@@ -54,14 +58,23 @@ function respond(err: unknown, realm: string): Response {
  *
  * A verified token is cached by its whole string until its `exp` (bounded LRU), so a reused token skips
  * the signature check; revocation (when on) is still consulted on every request.
+ *
+ * API keys (`Authorization: Bearer abk_…`) are refused unless `apiKeys` is given; then each is checked at
+ * the issuer's `/introspect` with the `introspection` client, and its answer reused for at most
+ * `apiKeys.cacheSeconds` (the delay before a revoked key, or a blocked owner's, is refused here). For a key,
+ * `c.var.auth` has `tokenType: "api_key"`, `keyId`, the owner as `sub`, and `claims` synthesised from the
+ * answer (`iss` = `issuer`, `aud` = the first audience, `jti` = the key id, `exp` only if the key expires).
+ * `scopes`, {@link requireScopes} and {@link requireRoles} apply to keys as to tokens.
  * @example app.use("/api/*", requireAuth({ issuer, audience: "https://api.example.com", keys: jwks, revocation: "store", store }));
+ * @example app.use("/api/*", requireAuth({ issuer, audience, jwksUrl, introspection: { url, clientId, clientSecret }, apiKeys: { cacheSeconds: 30 } }));
  */
 export function requireAuth(options: RequireAuthOptions): AuthMiddleware {
   const o = resolveOptions(options);
   const verify = createTokenVerifier(o);
-  const cache = new TtlLru<AuthInfo>(o.maxEntries);
-  const counters = { verifications: 0, cacheHits: 0, storeChecks: 0, introspections: 0 };
+  const cache = new TtlLru<JwtAuthInfo>(o.maxEntries);
+  const counters = { verifications: 0, cacheHits: 0, storeChecks: 0, introspections: 0, keyCacheHits: 0, keyIntrospections: 0 };
   const revoked = createRevocationCheck(o, counters);
+  const checkKey = createApiKeyCheck(o, counters);
   const { realm, now, scopes: required } = o;
 
   const middleware: MiddlewareHandler<AuthEnv> = async (c, next) => {
@@ -70,17 +83,27 @@ export function requireAuth(options: RequireAuthOptions): AuthMiddleware {
     if (token === "") return malformedRequest(realm, "the Authorization header must be Bearer and one token");
 
     const t = now();
-    let auth = cache.get(token, t);
+    let auth: AuthInfo | undefined;
     try {
-      if (auth === undefined) {
-        counters.verifications++;
-        auth = await verify(token, t);
-        // Never past exp: a hit is then always a token jose would still accept at that instant.
-        cache.set(token, auth, auth.claims.exp * 1000, t);
+      // Routed by prefix: a key is never tried as a JWT, nor a JWT as a key.
+      if (looksLikeApiKey(token)) {
+        if (checkKey === null) return invalidToken(realm, "API keys are not accepted here");
+        const checked = checkKey(token, t);
+        // A cached key on Node comes back as is: no promise to wait for on the hot path.
+        auth = checked instanceof Promise ? await checked : checked;
       } else {
-        counters.cacheHits++;
+        let jwt = cache.get(token, t);
+        if (jwt === undefined) {
+          counters.verifications++;
+          jwt = await verify(token, t);
+          // Never past exp: a hit is then always a token jose would still accept at that instant.
+          cache.set(token, jwt, jwt.claims.exp * 1000, t);
+        } else {
+          counters.cacheHits++;
+        }
+        if (revoked && (await revoked(jwt, token, t))) return invalidToken(realm, "the token has been revoked");
+        auth = jwt;
       }
-      if (revoked && (await revoked(auth, token, t))) return invalidToken(realm, "the token has been revoked");
     } catch (err) {
       return respond(err, realm);
     }

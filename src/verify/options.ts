@@ -39,7 +39,10 @@ export interface RequireAuthOptions {
   scopes?: string[];
   /** How revocation is checked: not at all (default), through the issuer's `/introspect`, or in the shared state store. */
   revocation?: "off" | "introspect" | "store";
-  /** Required for `revocation: "introspect"`: a confidential client allowed to introspect. */
+  /**
+   * The API's own confidential client at the issuer's `/introspect`: required for `revocation: "introspect"`
+   * and for `apiKeys`. It must be allowed to introspect (`clients create … --introspect AUDIENCE`).
+   */
   introspection?: {
     url: string;
     clientId: string;
@@ -60,6 +63,18 @@ export interface RequireAuthOptions {
    * for one store round trip per token per window instead of one per request (BENCHMARKS.md, verify).
    */
   storeCacheMs?: number;
+  /**
+   * Accept API keys directly (`Authorization: Bearer abk_…`), checked through the issuer's `/introspect`
+   * with the `introspection` client (required). Without this option a key is refused (401). A key with a
+   * bad checksum is refused without any call. Each answer, live or not, is reused for at most
+   * `cacheSeconds` (default 30, at most 300; never past the key's expiry): that is how long a revoked key,
+   * or one whose owner was blocked, may still be accepted here. 0: ask on every request.
+   */
+  apiKeys?: {
+    cacheSeconds?: number;
+    /** Keys whose answers are remembered (default 10000; 0: none). Kept by a hash of the key, never the key. */
+    maxEntries?: number;
+  };
   /** The verified-token cache (keyed by the whole token string). `maxEntries: 0` turns it off. */
   cache?: { maxEntries?: number };
   /** Remote JWKS behaviour (only with `jwksUrl`). */
@@ -188,7 +203,7 @@ const isMarkReader = (v: unknown): v is MarkReader =>
 
 const OPTION_NAMES = new Set<string>([
   "issuer", "audience", "jwksUrl", "keys", "algorithms", "clockToleranceSeconds", "signatureEngine", "scopes",
-  "revocation", "introspection", "store", "storeCacheMs", "cache", "jwks", "realm", "now",
+  "revocation", "introspection", "apiKeys", "store", "storeCacheMs", "cache", "jwks", "realm", "now",
 ] satisfies (keyof RequireAuthOptions)[]);
 
 /** Options after validation, with defaults applied. */
@@ -203,6 +218,8 @@ export interface ResolvedOptions {
     | { kind: "off" }
     | { kind: "store"; store: MarkReader; cacheMs: number }
     | { kind: "introspect"; url: string; clientId: string; clientSecret: string; cacheMs: number; timeoutMs: number };
+  /** Null: API keys are refused. */
+  apiKeys: { url: string; clientId: string; clientSecret: string; timeoutMs: number; cacheMs: number; maxEntries: number } | null;
   maxEntries: number;
   realm: string;
   now: () => number;
@@ -245,14 +262,25 @@ export function resolveOptions(input: RequireAuthOptions): ResolvedOptions {
   const mode = o.revocation === undefined || !oneOf(p, "revocation", o.revocation, ["off", "introspect", "store"] as const) ? "off" : o.revocation;
   const intro = section(p, "introspection", o.introspection);
   let revocation: ResolvedOptions["revocation"] = { kind: "off" };
+  let endpoint: { url: string; clientId: string; clientSecret: string; timeoutMs: number } | undefined;
   if (intro) {
     const url = secureUrl(p, "introspection.url", intro.url) ? intro.url : "";
     const clientId = nonEmptyString(p, "introspection.clientId", intro.clientId) ? intro.clientId : "";
     const clientSecret = nonEmptyString(p, "introspection.clientSecret", intro.clientSecret) ? intro.clientSecret : "";
     const cacheSeconds = numberIn(p, "introspection.cacheSeconds", intro.cacheSeconds, 30, 0, 300);
     const timeoutMs = numberIn(p, "introspection.timeoutMs", intro.timeoutMs, 3000, 100, 30_000);
-    if (mode === "introspect") revocation = { kind: "introspect", url, clientId, clientSecret, cacheMs: cacheSeconds * 1000, timeoutMs };
+    endpoint = { url, clientId, clientSecret, timeoutMs };
+    if (mode === "introspect") revocation = { kind: "introspect", ...endpoint, cacheMs: cacheSeconds * 1000 };
   } else if (mode === "introspect") p.add("introspection", 'required when revocation is "introspect"');
+  const keySection = section(p, "apiKeys", o.apiKeys);
+  let apiKeys: ResolvedOptions["apiKeys"] = null;
+  if (keySection) {
+    const cacheSeconds = numberIn(p, "apiKeys.cacheSeconds", keySection.cacheSeconds, 30, 0, 300);
+    const maxKeys = numberIn(p, "apiKeys.maxEntries", keySection.maxEntries, 10_000, 0, 1_000_000);
+    // Keys are opaque: only the issuer can say what one stands for, and it answers only a client it knows.
+    if (endpoint) apiKeys = { ...endpoint, cacheMs: cacheSeconds * 1000, maxEntries: maxKeys };
+    else p.add("apiKeys", "needs the introspection option (url, clientId, clientSecret): keys are checked at the issuer's /introspect");
+  }
   if (o.store !== undefined && !isMarkReader(o.store)) p.add("store", "must be a StateStore");
   if (mode === "store") {
     if (o.store === undefined) p.add("store", 'required when revocation is "store"');
@@ -282,6 +310,7 @@ export function resolveOptions(input: RequireAuthOptions): ResolvedOptions {
     clockToleranceSeconds,
     scopes,
     revocation,
+    apiKeys,
     maxEntries,
     realm: (o.realm as string | undefined) ?? audience[0] ?? issuer,
     now: now ?? Date.now,

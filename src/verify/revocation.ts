@@ -10,11 +10,12 @@
 import { accessTokenMarkRefs, isCoveredByMark } from "../store/store";
 import { TtlLru } from "./cache";
 import { VerifierUnavailable } from "./challenge";
+import { introspector, SHARE_ACROSS_REQUESTS } from "./introspection";
 import type { ResolvedOptions } from "./options";
-import type { AuthInfo } from "./token";
+import type { JwtAuthInfo } from "./token";
 
 /** Resolves true when the token is revoked (or inactive); rejects with VerifierUnavailable. */
-export type RevocationCheck = (auth: AuthInfo, token: string, nowMs: number) => Promise<boolean>;
+export type RevocationCheck = (auth: JwtAuthInfo, token: string, nowMs: number) => Promise<boolean>;
 
 /** Counters of the revocation check. */
 export interface RevocationStats {
@@ -22,21 +23,6 @@ export interface RevocationStats {
   storeChecks: number;
   /** Introspection calls made over the network (introspect mode). */
   introspections: number;
-}
-
-/**
- * Workers tie I/O to the request that started it and warn (or cancel) when another request waits on it,
- * so concurrent requests share one introspection call on Node only (jose makes the same choice).
- */
-const SHARE_ACROSS_REQUESTS = !(typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers");
-
-function basicAuth(id: string, secret: string): string {
-  // RFC 6749 §2.3.1: form-urlencode both parts before Base64.
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, "+");
-  const bytes = new TextEncoder().encode(`${enc(id)}:${enc(secret)}`);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return `Basic ${btoa(bin)}`;
 }
 
 function storeCheck(o: Extract<ResolvedOptions["revocation"], { kind: "store" }>, maxEntries: number, stats: RevocationStats): RevocationCheck {
@@ -67,36 +53,11 @@ function introspectCheck(
 ): RevocationCheck {
   const answers = new TtlLru<boolean>(maxEntries);
   const inFlight = new Map<string, Promise<boolean>>();
-  const authorization = basicAuth(o.clientId, o.clientSecret);
+  const introspect = introspector(o);
 
-  async function ask(token: string): Promise<boolean> {
+  function ask(token: string): Promise<boolean> {
     stats.introspections++;
-    let res: Response;
-    try {
-      res = await fetch(o.url, {
-        method: "POST",
-        headers: { authorization, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-        body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
-        redirect: "manual",
-        signal: AbortSignal.timeout(o.timeoutMs),
-      });
-    } catch (cause) {
-      throw new VerifierUnavailable("token introspection did not answer", { cause });
-    }
-    // A 401 here means OUR client credentials are wrong: a deployment problem, not the caller's token.
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      throw new VerifierUnavailable(`token introspection answered ${res.status}`);
-    }
-    let body: unknown;
-    try {
-      body = await res.json();
-    } catch (cause) {
-      throw new VerifierUnavailable("token introspection answered with malformed JSON", { cause });
-    }
-    const active = typeof body === "object" && body !== null ? (body as { active?: unknown }).active : undefined;
-    if (typeof active !== "boolean") throw new VerifierUnavailable("token introspection answered without \"active\"");
-    return active;
+    return introspect(token, "access_token").then((answer) => answer.active);
   }
 
   return async (auth, token, nowMs) => {

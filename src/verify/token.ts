@@ -28,20 +28,66 @@ export interface AccessTokenClaims extends JWTPayload {
   gid?: string;
 }
 
-/** What `requireAuth` puts in `c.var.auth`. Frozen: the same object may serve later requests from the cache. */
-export interface AuthInfo {
-  /** Account id, or the client id for client_credentials tokens. */
+/**
+ * Claims `requireAuth` synthesises for an API key from the issuer's introspection answer, so code written
+ * against a JWT's claims keeps working: `iss` is the `issuer` option, `aud` the middleware's first
+ * audience, `jti` the key's id (`key_…`), `exp` present only when the key expires. There is no session.
+ */
+export interface ApiKeyClaims extends JWTPayload {
+  iss: string;
+  sub: string;
+  aud: string;
+  /** Absent for a key that does not expire. */
+  exp?: number;
+  /** When the key was created. */
+  iat: number;
+  /** The key's id. */
+  jti: string;
+  client_id: string;
+  /** Space-separated scopes the key carries now. */
+  scope: string;
+  roles: string[];
+  sid?: undefined;
+  gid?: undefined;
+}
+
+/** Fields of `c.var.auth` whatever the credential was. Frozen: the same object may serve later requests from the cache. */
+interface AuthInfoBase {
+  /** Account id; for client_credentials tokens and service API keys, the client id. */
   readonly sub: string;
+  /** The client the token was issued to; for a service key its owning client, for a personal key the key's id. */
   readonly clientId: string;
   readonly scopes: readonly string[];
   readonly roles: readonly string[];
+}
+
+/** `c.var.auth` for an access token (RFC 9068 JWT). */
+export interface JwtAuthInfo extends AuthInfoBase {
+  readonly tokenType: "jwt";
   /** Session id (user tokens only). */
   readonly sid?: string;
+  readonly keyId?: undefined;
   readonly claims: Readonly<AccessTokenClaims>;
 }
 
+/** `c.var.auth` for an API key (`Authorization: Bearer abk_…`, with the `apiKeys` option). */
+export interface ApiKeyAuthInfo extends AuthInfoBase {
+  readonly tokenType: "api_key";
+  /** The key's id (`key_…`), as `api-keys list` shows it: never the key itself. */
+  readonly keyId: string;
+  readonly sid?: undefined;
+  /** Synthesised from the introspection answer (see {@link ApiKeyClaims}). */
+  readonly claims: Readonly<ApiKeyClaims>;
+}
+
+/**
+ * What `requireAuth` puts in `c.var.auth`; `tokenType` tells the two apart (narrowing `claims` and
+ * `keyId`). Frozen: the same object may serve later requests from the cache.
+ */
+export type AuthInfo = JwtAuthInfo | ApiKeyAuthInfo;
+
 /** Verify one token at `nowMs`; rejects with TokenRejected (401) or VerifierUnavailable (503). */
-export type TokenVerifier = (token: string, nowMs: number) => Promise<AuthInfo>;
+export type TokenVerifier = (token: string, nowMs: number) => Promise<JwtAuthInfo>;
 
 /** Larger tokens are refused unparsed (ours are well under 2 kB). */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -109,7 +155,7 @@ const NO_ROLES: readonly string[] = Object.freeze([]);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 
 /** Shape checks jose does not do (it only checks presence of the required claims). */
-function toAuthInfo(payload: JWTPayload, nowMs: number, toleranceSeconds: number): AuthInfo {
+function toAuthInfo(payload: JWTPayload, nowMs: number, toleranceSeconds: number): JwtAuthInfo {
   const p = payload as Record<string, unknown>;
   for (const name of ["sub", "client_id", "jti"] as const)
     if (typeof p[name] !== "string" || p[name] === "") throw new TokenRejected(`invalid ${name} claim`);
@@ -125,6 +171,7 @@ function toAuthInfo(payload: JWTPayload, nowMs: number, toleranceSeconds: number
   const scopes = Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []);
   const roles: readonly string[] = claims.roles ?? NO_ROLES;
   return Object.freeze({
+    tokenType: "jwt" as const,
     sub: claims.sub,
     clientId: claims.client_id,
     scopes,
