@@ -7,13 +7,18 @@ import { CreateClientInput, createClient, describeClient, listClients, rotateCli
 import type { Database } from "../db/client";
 import type { AppDeps } from "../deps";
 import { blockAccountEverywhere, unblockAccountEverywhere } from "./account-commands";
+import { apiKeyChecks, apiKeyRuns } from "./api-key-commands";
 import { UsageError, type ParsedArgs } from "./args";
 import { disableClientEverywhere } from "./client-commands";
 
-/** What a command gets: the database always, the server's whole dependencies when its spec needs them. */
+/**
+ * What a command gets: the database always, AUTHBRIDGE_SECRET when its spec needs `secret` (or
+ * everything), the server's whole dependencies when it needs everything.
+ */
 export interface CliContext {
   db: Database;
   deps: AppDeps | undefined;
+  secret: Uint8Array | undefined;
 }
 
 /** One command's run. */
@@ -66,6 +71,7 @@ export function createClientInput(values: ParsedArgs["values"]) {
 /** Checks of a command's values that need more than the spec (run before anything is opened). */
 export const checks: Record<string, (args: ParsedArgs) => void> = {
   "clients create": ({ values }) => void createClientInput(values),
+  ...apiKeyChecks,
 };
 
 /** Runs by command name (`"keys rotate"`). */
@@ -92,4 +98,5 @@ export const runs: Record<string, CommandRun> = {
   },
   "accounts block": async ({ positionals }, ctx) => blockAccountEverywhere(deps(ctx), positionals.ACCOUNT_ID!),
   "accounts unblock": async ({ positionals }, ctx) => unblockAccountEverywhere(deps(ctx), positionals.ACCOUNT_ID!),
+  ...apiKeyRuns,
 };

@@ -25,10 +25,11 @@ export interface CommandSpec {
   /** What it prints on success. */
   prints: string;
   /**
-   * What it opens: only the database (reading DATABASE_URL and DATABASE_AUTH_TOKEN alone), or everything
-   * the server uses (the full configuration, the state store and the signing keys).
+   * What it opens: only the database (reading DATABASE_URL and DATABASE_AUTH_TOKEN alone); the database
+   * and AUTHBRIDGE_SECRET (what hashing an API key needs, nothing of the state store); or everything the
+   * server uses (the full configuration, the state store and the signing keys).
    */
-  needs: "database" | "everything";
+  needs: "database" | "secret" | "everything";
 }
 
 const GRANTS = "authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange";
@@ -107,11 +108,55 @@ export const COMMANDS: CommandSpec[] = [
     prints: '{ "account_id", "blocked": false }',
     needs: "everything",
   },
+  {
+    name: "api-keys create",
+    summary: "make an API key for an account (personal) or a client (service); the key is shown once",
+    positionals: [],
+    options: {
+      account: { type: "string", value: "ACCOUNT_ID", description: "the account that owns the key (or --client)" },
+      client: { type: "string", value: "CLIENT_ID", description: "the client that owns the key (or --account)" },
+      name: { type: "string", required: true, value: "NAME", description: "what the key is for, e.g. ci-deploy" },
+      scopes: { type: "string", value: '"A B"', description: "scopes the key may carry, space-separated (default: whatever its owner has)" },
+      "expires-in": { type: "string", value: "DURATION", description: "lifetime: a number and m, h, d, w or y (90m, 12h, 30d, 1y); default: no expiry" },
+    },
+    prints: '{ "id", "key", "name", "scopes", "expires_at", … }',
+    needs: "secret",
+  },
+  {
+    name: "api-keys list",
+    summary: "list API keys, all or one owner's (never a key or its hash)",
+    positionals: [],
+    options: {
+      account: { type: "string", value: "ACCOUNT_ID", description: "only the keys of this account" },
+      client: { type: "string", value: "CLIENT_ID", description: "only the keys of this client" },
+    },
+    prints: '[ { "id", "name", "hint", "scopes", "expires_at", "revoked_at", … } ]',
+    needs: "database",
+  },
+  {
+    name: "api-keys revoke",
+    summary: "revoke an API key and the access tokens exchanged from it, at once",
+    positionals: [{ name: "KEY_ID", description: "the key's id (from api-keys list)" }],
+    options: {},
+    prints: "the key, with revoked_at",
+    needs: "everything",
+  },
 ];
 
+/** Names of the commands that open only what `needs` says, for the environment paragraph of the help. */
+function commandsNeeding(needs: CommandSpec["needs"]): string {
+  const names = COMMANDS.filter((c) => c.needs === needs).map((c) => c.name);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}` : (names[0] ?? "");
+}
+
 const ENVIRONMENT = `Environment: the server's own configuration — DATABASE_URL, DATABASE_AUTH_TOKEN, AUTHBRIDGE_SECRET,
-UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (see the README). migrate, clients create, clients list and
-clients rotate-secret read only DATABASE_URL and DATABASE_AUTH_TOKEN.`;
+UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (see the README).
+${commandsNeeding("database")} read only DATABASE_URL and DATABASE_AUTH_TOKEN.
+${commandsNeeding("secret")} reads those and AUTHBRIDGE_SECRET.`;
+
+/** The environment paragraph of the help of a command that needs the secret. */
+const SECRET_ENVIRONMENT = `Environment: DATABASE_URL, DATABASE_AUTH_TOKEN and AUTHBRIDGE_SECRET — the server's: keys are stored as a hash
+keyed by it (on a localhost issuer, unset: the dev secret the server keeps in ./.data/authbridge.secret).`;
 
 function pad(s: string, width: number): string {
   return s.length >= width ? `${s}  ` : s.padEnd(width);
@@ -159,7 +204,7 @@ export function commandHelp(spec: CommandSpec): string {
     "Arguments and options:",
     ...rows.map(([l, d]) => `  ${pad(l, width)}${d}`),
     "",
-    spec.needs === "database" ? "Environment: DATABASE_URL, DATABASE_AUTH_TOKEN (nothing else is read)." : ENVIRONMENT,
+    spec.needs === "database" ? "Environment: DATABASE_URL, DATABASE_AUTH_TOKEN (nothing else is read)." : spec.needs === "secret" ? SECRET_ENVIRONMENT : ENVIRONMENT,
     "",
   ].join("\n");
 }
