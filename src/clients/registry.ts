@@ -125,6 +125,7 @@ export async function createClient(db: Database, input: z.input<typeof CreateCli
     introspectAudiences: JSON.stringify(v.introspectAudiences),
     createdAt: now,
     disabledAt: null,
+    ownerAccountId: null, // the CLI's clients are the operator's
   };
   await db.batch([db.insert(clients).values(row), auditInsert(db, { type: "client.created", subject: id, detail: { name: v.name, grants: v.grants } }, now)]);
   return { client: toClient(row), secret };

@@ -59,6 +59,12 @@ export const clients = sqliteTable("clients", {
   introspectAudiences: text("introspect_audiences").notNull().default("[]"),
   createdAt: integer("created_at").notNull(),
   disabledAt: integer("disabled_at"),
+  /**
+   * The account that registered the client as a developer (console or management API); null for clients
+   * an operator created. Developers see and change only the clients they own. No foreign key: SQLite can
+   * add one only without an action, and accounts are never deleted.
+   */
+  ownerAccountId: text("owner_account_id"),
 });
 
 /**

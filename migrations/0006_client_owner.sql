@@ -1,0 +1,1 @@
+ALTER TABLE `clients` ADD `owner_account_id` text;
