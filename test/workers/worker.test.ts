@@ -8,7 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createApiKey } from "../../src/apikeys/registry";
+import { revokeApiKeyEverywhere } from "../../src/apikeys/revoke";
 import { createApp } from "../../src/app";
+import { createClient } from "../../src/clients/registry";
 import { parseConfig } from "../../src/config";
 import type { AppDeps } from "../../src/deps";
 import { openDatabase } from "../../src/db/client";
@@ -98,6 +101,32 @@ describe("Workers build (workerd) against sqld and the Upstash bridge", () => {
     const [fromWorker, fromNode] = await Promise.all([fetch(`${worker!.url}${path}`).then(answer), nodeFetch(path).then(answer)]);
     expect(fromWorker.status).toBe(200);
     expect(fromWorker).toEqual(fromNode);
+  });
+
+  test("API keys in workerd: exchanged and introspected, then refused at once after a revoke made on Node", async () => {
+    const { client, secret } = await createClient(nodeDeps!.db, { name: "integration", scopes: ["reports:read"], introspectAudiences: ["https://api.example.com"] });
+    const { key, apiKey } = await createApiKey(nodeDeps!.db, nodeDeps!.config.secret, { owner: { kind: "client", clientId: client.id }, name: "svc", createdBy: "cli" });
+    const basic = `Basic ${btoa(`${client.id}:${secret!}`)}`;
+    const form = (body: Record<string, string>, auth?: string) =>
+      fetch(`${worker!.url}${"subject_token" in body ? "/token" : "/introspect"}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...(auth ? { authorization: auth } : {}) },
+        body: new URLSearchParams(body).toString(),
+      });
+    const exchange = () => form({ grant_type: "urn:ietf:params:oauth:grant-type:token-exchange", subject_token: key, subject_token_type: "urn:authbridge:token-type:api-key" });
+
+    const issued = await exchange();
+    expect(issued.status).toBe(200);
+    const { access_token, scope } = (await issued.json()) as { access_token: string; scope: string };
+    expect(scope).toBe("reports:read");
+    expect(await (await form({ token: key }, basic)).json()).toMatchObject({ active: true, token_type: "api_key", sub: client.id, scope: "reports:read" });
+
+    await revokeApiKeyEverywhere(nodeDeps!, apiKey, "cli");
+    expect(await (await form({ token: key }, basic)).json()).toEqual({ active: false });
+    expect(await (await form({ token: access_token }, basic)).json()).toEqual({ active: false });
+    const refused = await exchange();
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "invalid_grant" });
   });
 
   test("both publish exactly one Ed25519 key with the same kid", async () => {
