@@ -1,0 +1,9 @@
+/**
+ * Every route of the management API, in one table: what src/api/routes.ts registers and what the tests
+ * walk (a non-operator must get 403 on every operator route).
+ */
+import type { ApiRoute } from "./route";
+import { signingKeyRoutes } from "./signing-keys";
+
+/** The management API's routes. */
+export const MANAGEMENT_ROUTES: readonly ApiRoute[] = [...signingKeyRoutes];
