@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { apiKeys } from "./api-keys";
 import { issuance } from "./issuance";
 import { memory } from "./memory";
 import { bundle } from "./bundle";
@@ -19,7 +20,7 @@ import { stopAllChildren } from "./support/child";
 import { markdownTable, textTable, type Row, type Section, type SectionContext } from "./support/report";
 
 /** Every section, in run order. */
-const SECTIONS: Section[] = [issuance, peers, verify, nodePaths, memory, bundle];
+const SECTIONS: Section[] = [issuance, peers, verify, apiKeys, nodePaths, memory, bundle];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 

@@ -18,7 +18,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { jwk } from "hono/jwk";
 import { createPublicKey } from "node:crypto";
 import { createVerifier } from "fast-jwt";
@@ -31,108 +31,16 @@ import { buildBenchApp, type BenchApp } from "./support/app";
 import { startChild, type BenchChild } from "./support/child";
 import { num, type Row, type Section } from "./support/report";
 import type { BridgeReady } from "./support/redis-bridge";
+import { cycle, guarded, interleaved, ratioRow as sharedRatioRow, rateRow as sharedRateRow, type AnyApp, type BenchRow, type Rate, type Variant } from "./support/interleaved";
 
-/** One result row (the lead reconciles it with bench/run.ts's Row). */
-export interface BenchRow {
-  section: string;
-  name: string;
-  value: number;
-  unit: string;
-  ratio?: number;
-  floor?: number;
-  pass?: boolean;
-  note?: string;
-}
+export type { BenchRow } from "./support/interleaved";
 
 const SECTION = "verify";
-/** Requests kept in flight per slice: WebCrypto verifies off the main thread, so a server overlaps them. */
-const CONCURRENCY = 16;
-const SLICE_MS = 100;
 const REUSED_TOKENS = 64;
+const ratioRow = (name: string, a: Rate, b: Rate, floor?: number, note?: string) => sharedRatioRow(SECTION, name, a, b, floor, note);
+const rateRow = (name: string, r: Rate, note?: string) => sharedRateRow(SECTION, name, r, note);
 /** Requests of the counted (not timed) round-trip pass. */
 const EXACT_REQUESTS = 500;
-
-/** What a variant needs of an app (variants differ in their Hono env types). */
-interface AnyApp {
-  request(path: string, init: RequestInit): Response | Promise<Response>;
-}
-
-interface Variant {
-  name: string;
-  app: AnyApp;
-  /** The next Authorization header value to send. */
-  next(): string;
-  /** Untimed preparation before a slice (e.g. mint fresh tokens). */
-  before?(expected: number): Promise<void>;
-}
-
-interface Rate {
-  requests: number;
-  seconds: number;
-  rps: number;
-  /** Rate of each round's slice, in round order (for per-round ratios). */
-  rounds: number[];
-}
-
-/** Run `v` for `ms` with CONCURRENCY requests in flight; every answer must be 200. */
-async function slice(v: Variant, ms: number): Promise<{ n: number; secs: number }> {
-  const start = performance.now();
-  const end = start + ms;
-  let n = 0;
-  let bad = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        const res = await v.app.request("/r", { headers: { authorization: v.next() } });
-        if (res.status !== 200) bad++;
-        n++;
-      }
-    }),
-  );
-  if (bad > 0) throw new Error(`${v.name}: ${bad} of ${n} requests were not 200`);
-  return { n, secs: (performance.now() - start) / 1000 };
-}
-
-/** Interleaved rounds over `variants` for about `seconds` in total (after a warm-up slice each). */
-async function interleaved(variants: Variant[], seconds: number, log: (m: string) => void): Promise<Map<string, Rate>> {
-  const acc = new Map<string, Rate>(variants.map((v) => [v.name, { requests: 0, seconds: 0, rps: 0, rounds: [] }]));
-  let expected = 2000;
-  const run = async (v: Variant, ms: number) => {
-    await v.before?.(expected);
-    const r = await slice(v, ms);
-    expected = Math.max(expected, Math.ceil(r.n * 1.5));
-    return r;
-  };
-  for (const v of variants) await run(v, 2 * SLICE_MS);
-  const rounds = Math.max(3, Math.floor((seconds * 1000) / (SLICE_MS * variants.length)));
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < variants.length; i++) {
-      const v = variants[(i + round) % variants.length]!;
-      const r = await run(v, SLICE_MS);
-      const a = acc.get(v.name)!;
-      a.requests += r.n;
-      a.seconds += r.secs;
-      a.rounds.push(r.n / r.secs);
-    }
-  }
-  for (const [name, a] of acc) {
-    a.rps = a.requests / a.seconds;
-    log(`${name}: ${Math.round(a.rps)} req/s over ${a.requests} requests`);
-  }
-  return acc;
-}
-
-const ok = (c: { text(t: string): Response }) => c.text("ok");
-
-function guarded(mw: MiddlewareHandler): AnyApp {
-  return new Hono().get("/r", mw, ok);
-}
-
-/** Cycle through `items`. */
-function cycle(items: string[]): () => string {
-  let i = 0;
-  return () => items[i++ % items.length]!;
-}
 
 async function listenJwks(jwks: { keys: JWK[] }): Promise<{ url: string; hits(): number; close(): Promise<void> }> {
   let hits = 0;
@@ -153,38 +61,6 @@ async function listenJwks(jwks: { keys: JWK[] }): Promise<{ url: string; hits():
   };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/**
- * The median over rounds of a/b within each round: the two slices of a round ran back to back, so load
- * from other processes mostly cancels, and one disturbed round cannot move the result.
- */
-function ratioRow(name: string, a: Rate, b: Rate, floor?: number, note?: string): BenchRow {
-  const ratio = median(a.rounds.map((x, i) => x / b.rounds[i]!));
-  const overall = a.rps / b.rps;
-  note = `median of ${a.rounds.length} per-round ratios; ratio of totals ${overall.toFixed(3)}${note ? `; ${note}` : ""}`;
-  return {
-    section: SECTION,
-    name,
-    value: Number(ratio.toFixed(3)),
-    unit: "×",
-    ratio: Number(ratio.toFixed(3)),
-    ...(floor !== undefined ? { floor, pass: ratio >= floor } : {}),
-    ...(note ? { note } : {}),
-  };
-}
-
-const rateRow = (name: string, r: Rate, note?: string): BenchRow => ({
-  section: SECTION,
-  name,
-  value: Math.round(r.rps),
-  unit: "req/s",
-  note: `${r.requests} requests in ${r.seconds.toFixed(2)} s, ${CONCURRENCY} in flight${note ? `; ${note}` : ""}`,
-});
 
 /**
  * Run the section. `seconds` is the timed length of each comparison group (split across its variants).

@@ -45,7 +45,7 @@ export interface BenchApp {
  * Build the app on a fresh database; `upstash` selects the Upstash store (through the bridge at that url).
  * @example const b = await buildBenchApp({ upstash: { url, token } });
  */
-export async function buildBenchApp(opts: { upstash?: { url: string; token: string } }): Promise<BenchApp> {
+export async function buildBenchApp(opts: { upstash?: { url: string; token: string }; env?: Record<string, string> }): Promise<BenchApp> {
   const dir = tempDir("authbridge-bench-");
   const env: Record<string, string> = {
     AUTHBRIDGE_SECRET: generateSecret(),
@@ -53,6 +53,7 @@ export async function buildBenchApp(opts: { upstash?: { url: string; token: stri
     // The limiter runs (its cost is part of every request) but never refuses the load generator.
     RATE_LIMIT_PER_MINUTE: "1000000000",
     ...(opts.upstash ? { UPSTASH_REDIS_REST_URL: opts.upstash.url, UPSTASH_REDIS_REST_TOKEN: opts.upstash.token } : {}),
+    ...opts.env,
   };
   const config = parseConfig(env, "node");
   const raw = createLibsqlClient({ url: config.databaseUrl });
