@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { subjectEntitlements } from "./accounts/subject-entitlements";
+import { managementApiRoutes } from "./api/routes";
 import { apiKeyChecker } from "./apikeys/check";
 import type { AppDeps } from "./deps";
 import { limitBodies } from "./http/body-limit";
@@ -93,6 +94,7 @@ export function createApp(appDeps: AppDeps): Hono {
   app.route("/", introspectRoutes(deps, { apiKeys }));
   app.route("/", userinfoRoutes(deps));
   app.route("/", metadataRoutes(deps, metadata));
+  app.route("/", managementApiRoutes(deps));
   if (deps.config.metricsToken) app.route("/", metricsRoutes(deps.config.metricsToken, metrics));
   app.notFound(notFound);
   app.onError(errorHandler(deps.logger));
