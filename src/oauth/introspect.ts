@@ -9,7 +9,7 @@
  * token's audience (`clients create … --introspect AUDIENCE`). To anyone else every token is inactive.
  */
 import type { ApiKeyChecker } from "../apikeys/check";
-import { refusalError } from "../apikeys/exchange";
+import { refusalError } from "../apikeys/refusal";
 import { looksLikeApiKey } from "../apikeys/format";
 import { findClient, type Client } from "../clients/registry";
 import type { AppDeps } from "../deps";

@@ -6,14 +6,14 @@
  * token: no refresh token, no session. A refused credential is `invalid_grant`; a platform that does not
  * answer is 503 `temporarily_unavailable`, and then nothing is created or issued.
  *
- * An API key (`urn:authbridge:token-type:api-key`) is exchanged by apikeys/exchange.ts instead — by a
+ * An API key (`urn:authbridge:token-type:api-key`) is exchanged by ./api-key-exchange.ts instead — by a
  * client allowed this grant, or by a caller presenting the key alone (see there why).
  */
 import { deriveAndStoreEntitlements } from "../../accounts/entitlements";
 import { AccountError } from "../../accounts/errors";
 import { resolveLogin } from "../../accounts/identities";
 import type { ApiKeyChecker } from "../../apikeys/check";
-import { API_KEY_TOKEN_TYPE, apiKeyExchange } from "../../apikeys/exchange";
+
 import { cachedCheck } from "../../credentials/check-cache";
 import type { AppDeps } from "../../deps";
 import { ACCESS_TOKEN_TYPE, credentialCheckOf, credentialTypeOf, ProviderRejectedError, type Platform, type VerifiedCredential } from "../../domain";
@@ -24,6 +24,7 @@ import { signAccessToken } from "../../tokens/access";
 import { chooseAudience } from "../audience";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
+import { API_KEY_TOKEN_TYPE, apiKeyExchange } from "./api-key-exchange";
 import { defineAnonymousGrant, defineGrant } from "./grant";
 
 /** RFC 8693 §2.1 parameters; delegation (`actor_token`) is not offered. */

@@ -11,31 +11,19 @@
  * - `gid`: the key's id, so revoking the key ends the tokens exchanged from it at once (one mark);
  * - a lifetime of at most ACCESS_TOKEN_TTL, never past the key's expiry.
  */
-import type { Client } from "../clients/registry";
-import { ACCESS_TOKEN_TYPE } from "../domain";
-import type { AppDeps } from "../deps";
-import { CredentialRejectedError, OAuthError } from "../errors";
-import { chooseAudience } from "../oauth/audience";
-import { parseScope } from "../oauth/form";
-import type { IssuedTokens } from "../oauth/grants/grant";
-import { signAccessToken } from "../tokens/access";
-import type { ApiKeyChecker, ApiKeyRefusal } from "./check";
+import type { ApiKeyChecker } from "../../apikeys/check";
+import { refusalError } from "../../apikeys/refusal";
+import type { Client } from "../../clients/registry";
+import { ACCESS_TOKEN_TYPE } from "../../domain";
+import type { AppDeps } from "../../deps";
+import { OAuthError } from "../../errors";
+import { signAccessToken } from "../../tokens/access";
+import { chooseAudience } from "../audience";
+import { parseScope } from "../form";
+import type { IssuedTokens } from "./grant";
 
 /** The `subject_token_type` of API keys. */
 export const API_KEY_TOKEN_TYPE = "urn:authbridge:token-type:api-key";
-
-/**
- * The error for a refused key: the same words for every refusal but the rate limit, so the answer does not
- * tell a revoked key from noise.
- * @example throw refusalError(result.reason, result.retryAt, deps.now());
- */
-export function refusalError(reason: ApiKeyRefusal, retryAt: number | undefined, now: number): OAuthError {
-  if (reason === "rate_limited") {
-    const retryAfterSeconds = Math.max(1, Math.ceil(((retryAt ?? now) - now) / 1000));
-    return new OAuthError("slow_down", "this API key is over its request limit, retry later", { retryAfterSeconds });
-  }
-  return new CredentialRejectedError("the API key is invalid, expired or revoked");
-}
 
 /** What the exchange reads from the form. */
 export interface KeyExchangeRequest {
