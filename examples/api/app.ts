@@ -26,7 +26,7 @@ export function createExampleApi(options: RequireAuthOptions): Hono<{ Variables:
     return c.json({ reports: [{ id: "q3", title: "Quarterly numbers" }], caller: { sub, clientId, scopes, roles, sid: sid ?? null } });
   });
 
-  app.get("/admin", auth, requireRoles("maintainer"), (c) => c.json({ message: `hello, maintainer ${c.var.auth.sub}` }));
+  app.get("/admin", auth, requireRoles("maintainer"), (c) => c.json({ message: `hello, maintainer ${c.var.auth.sub}`, token_type: c.var.auth.tokenType }));
 
   return app;
 }

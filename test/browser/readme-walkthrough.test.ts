@@ -4,6 +4,9 @@
  * README cannot drift from what works. They run in a fresh-clone-like directory (the repository's files
  * linked, no `.data`), with one change: a free port instead of 8787, so parallel runs never collide.
  *
+ * Then the README's "API keys" section, as written: a personal key for the walkthrough's account from the
+ * CLI, exchanged at /token with its curl line, and accepted directly by the example API.
+ *
  * Along the way it takes screenshots of the dev picker and /account at 1280 and 390 px, light and dark,
  * into test-artifacts/ (gitignored), and checks both pages are in standards mode and fit a phone.
  */
@@ -48,6 +51,40 @@ function walkthrough() {
     roles: JSON.parse(claims[1]!) as string[],
   };
 }
+
+/** Words of a shell command line (double quotes group words; nothing else is interpreted). */
+function shellWords(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+/** The "API keys" section's commands, parsed from README.md. */
+function apiKeysSection() {
+  const section = README.slice(README.indexOf("## API keys"), README.indexOf("## Guides"));
+  const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => m[2]!.replace(/\\\n\s*/g, ""));
+  const lines = blocks.flatMap((b) => b.split("\n").map((l) => l.trim()));
+  const createKey = lines.find((l) => l.startsWith("npm run authbridge -- api-keys create"));
+  const exchange = lines.find((l) => l.startsWith("curl ") && l.includes("/token"));
+  const createClient = lines.find((l) => l.startsWith("npm run authbridge -- clients create"));
+  const serve = lines.find((l) => l.includes("examples/api/server.ts"));
+  const direct = lines.find((l) => l.startsWith("curl ") && l.includes("Authorization: Bearer"));
+  const answer = /which answers `(\{[^`]+\})`/.exec(section);
+  if (!createKey || !exchange || !createClient || !serve || !direct || !answer) throw new Error("README API keys section not found (a command or the answer is missing)");
+  return {
+    createKeyArgs: shellWords(createKey).slice(1),
+    exchangeData: [...exchange.matchAll(/-d (\S+)/g)].map((m) => m[1]!.split(/=(.*)/s).slice(0, 2) as [string, string]),
+    createClientArgs: shellWords(createClient).slice(1),
+    serveWords: shellWords(serve),
+    directUrl: /(localhost:\d+\/\S+)/.exec(direct)?.[1],
+    answer: JSON.parse(answer[1]!.replace("acct_…", "ACCOUNT")) as Record<string, string>,
+  };
+}
+
+/** Parse the JSON object a CLI command printed (npm prints its own lines first). */
+function printed<T>(stdout: string): T {
+  return JSON.parse(stdout.slice(stdout.search(/^\{/m))) as T;
+}
+
+let walkthroughAccount: string | undefined;
 
 const dir = tempDir("authbridge-readme-");
 const clone = join(dir.path, "authbridge");
@@ -172,6 +209,7 @@ describe.skipIf(!hasChromium)("the README's dev-login walkthrough", () => {
     expect(tokens).toMatchObject({ token_type: w.response.token_type, expires_in: w.response.expires_in, scope: w.response.scope });
     const claims = JSON.parse(Buffer.from(String(tokens.access_token).split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
     expect(claims).toMatchObject({ iss: issuer, scope: w.response.scope, roles: w.roles, client_id: clientId });
+    walkthroughAccount = String(claims.sub);
 
     // The account page names the platform the dev identity stands for. A page of its own: the first may
     // still be settling its navigation to the client's redirect URI.
@@ -198,4 +236,55 @@ describe.skipIf(!hasChromium)("the README's dev-login walkthrough", () => {
     }
     for (const f of facts) expect(f, f.page).toEqual({ page: f.page, compatMode: "CSS1Compat", viewport: "width=device-width, initial-scale=1", overflow: expect.toSatisfy((n: number) => n <= 0) });
   }, 120_000);
+  it("gives an API key that is exchanged and accepted directly, exactly as the README shows", async () => {
+    const k = apiKeysSection();
+    expect(walkthroughAccount).toMatch(/^acct_/);
+    const created = await output(run(k.createKeyArgs.map((a) => a.replace("ACCOUNT_ID", walkthroughAccount!)), {}));
+    expect(created.code, created.stderr).toBe(0);
+    const { key, scopes } = printed<{ key: string; scopes: string[] }>(created.stdout);
+    expect(key).toMatch(/^abk_[0-9A-Za-z]{49}$/);
+
+    const res = await fetch(`${issuer}/token`, { method: "POST", body: new URLSearchParams(k.exchangeData.map(([n, v]) => [n, v.replace("API_KEY", key)])) });
+    const exchanged = (await res.json()) as Record<string, string>;
+    expect(res.status, JSON.stringify(exchanged)).toBe(200);
+    expect(exchanged.scope).toBe(scopes.join(" "));
+
+    const rs = await output(run(k.createClientArgs.map((a) => a.replace(README_ORIGIN, issuer)), {}));
+    expect(rs.code, rs.stderr).toBe(0);
+    const client = printed<{ client_id: string; client_secret: string }>(rs.stdout);
+    const apiPort = await freePort();
+    const env = Object.fromEntries(k.serveWords.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split("=") as [string, string]));
+    expect(env).toEqual({ CLIENT_ID: "CLIENT_ID", CLIENT_SECRET: "CLIENT_SECRET" });
+    const command = k.serveWords.filter((w) => !/^[A-Z_]+=/.test(w));
+    const api = spawn(command[0]!, command.slice(1), {
+      cwd: clone,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", CLIENT_ID: client.client_id, CLIENT_SECRET: client.client_secret, ISSUER: issuer, PORT: String(apiPort) },
+      detached: true,
+    });
+    try {
+      let log = "";
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the example API did not listen:\n${log}`)), 30_000);
+        const onData = (d: Buffer) => {
+          log += d.toString();
+          if (log.includes("listening on")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        api.stdout?.on("data", onData);
+        api.stderr?.on("data", onData);
+      });
+      expect(log).toContain("API keys accepted");
+      const url = `http://${k.directUrl!.replace(/localhost:\d+/, `localhost:${apiPort}`)}`;
+      const direct = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+      const body = (await direct.json()) as Record<string, string>;
+      expect(direct.status, JSON.stringify(body)).toBe(200);
+      expect(body).toEqual({ ...k.answer, message: k.answer.message!.replace("ACCOUNT", walkthroughAccount!) });
+    } finally {
+      const stopped = new Promise((r) => api.once("exit", r));
+      process.kill(-api.pid!, "SIGTERM");
+      await stopped;
+    }
+  }, 90_000);
 });
