@@ -71,8 +71,12 @@ export interface RequireAuthOptions {
    * or one whose owner was blocked, may still be accepted here. 0: ask on every request.
    */
   apiKeys?: {
+    /** How long a key's answer (live or refused) is reused, seconds: the revocation delay (default 30, 0–300). */
     cacheSeconds?: number;
-    /** Keys whose answers are remembered (default 10000; 0: none). Kept by a hash of the key, never the key. */
+    /**
+     * Keys whose answers are remembered (default 10000; 0: none), live and refused ones each up to this
+     * many (kept apart, so refusals never push out live keys). Kept by a hash of the key, never the key.
+     */
     maxEntries?: number;
   };
   /** The verified-token cache (keyed by the whole token string). `maxEntries: 0` turns it off. */
