@@ -1,16 +1,19 @@
 /**
- * `/account` (HTML, cookie session), unlink, session revoke and logout. Every POST is CSRF-checked twice:
- * hono/csrf (same origin) and the session-bound form token.
+ * `/account` (HTML, cookie session), unlink, session revoke, the account's own API keys (create, revoke)
+ * and logout. Every POST is CSRF-checked twice: hono/csrf (same origin) and the session-bound form token.
  */
 import { Hono, type Context } from "hono";
 import { csrf } from "hono/csrf";
 import type { Provider } from "../domain";
+import { getEntitlements } from "../accounts/entitlements";
 import { AccountError } from "../accounts/errors";
 import { deriveAndPublish } from "../accounts/published-entitlements";
 import { listIdentities, unlinkIdentity } from "../accounts/identities";
+import { ApiKeyError, createApiKey, getApiKey, listApiKeys, type ApiKeyOwner } from "../apikeys/registry";
+import { revokeApiKeyEverywhere } from "../apikeys/revoke";
 import type { AppDeps } from "../deps";
 import type { Rules } from "../rules/schema";
-import { accountPage } from "../ui/account-page";
+import { accountPage, API_KEY_EXPIRIES, type AccountView } from "../ui/account-page";
 import { chooserPage } from "../ui/chooser";
 import { errorPage } from "../ui/error-page";
 import { checkCsrfToken, csrfToken } from "./csrf";
@@ -19,7 +22,14 @@ import { clearSessionCookie, currentSession, listSessions, revokeSession, type B
 const NOTICES: Record<string, string> = {
   unlinked: "The identity was unlinked.",
   revoked: "The session was revoked.",
+  "key-revoked": "The API key was revoked.",
 };
+
+/** A form field that may be sent several times (checkboxes), as a list of its string values. */
+function formList(value: unknown): string[] {
+  const all = Array.isArray(value) ? (value as unknown[]) : value === undefined ? [] : [value];
+  return all.filter((v): v is string => typeof v === "string");
+}
 
 /** Routes of the account page. */
 export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMap<string, Provider>) {
@@ -29,32 +39,51 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
 
   const signInAgain = (c: Context) => errorPage(c, { status: 401, title: "Signed out", message: "Please sign in again.", link: { href: "/", label: "Home" } });
 
-  /** The session of a POST whose form token is right, or null. */
-  async function postSession(c: Context): Promise<BrowserSession | null> {
+  /** The session and form of a POST whose form token is right, or null. Repeated fields come as lists. */
+  async function postForm(c: Context): Promise<{ session: BrowserSession; form: Record<string, unknown> } | null> {
     const session = await currentSession(c, deps);
     if (!session) return null;
-    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const token = typeof body.csrf === "string" ? body.csrf : undefined;
-    return (await checkCsrfToken(deps.config, session.sid, token)) ? session : null;
+    const form = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
+    // A token sent twice arrives as a list, and is refused like a missing one.
+    const token = typeof form.csrf === "string" ? form.csrf : undefined;
+    return (await checkCsrfToken(deps.config, session.sid, token)) ? { session, form } : null;
   }
 
-  app.get("/account", async (c) => {
-    const session = await currentSession(c, deps);
-    if (!session) return c.redirect("/signin", 302);
-    const [identities, sessions, csrfValue] = await Promise.all([
+  /** The session of a POST whose form token is right, or null. */
+  async function postSession(c: Context): Promise<BrowserSession | null> {
+    return (await postForm(c))?.session ?? null;
+  }
+
+  const ownKeys = (accountId: string): ApiKeyOwner => ({ kind: "account", accountId });
+
+  /** The account page of `session`, with a notice or a key just created (shown this once). */
+  async function showAccount(c: Context, session: BrowserSession, extra: Pick<AccountView, "notice" | "newKey">) {
+    const [identities, sessions, csrfValue, keys, entitled] = await Promise.all([
       listIdentities(deps.db, session.accountId),
       listSessions(deps, session.accountId),
       csrfToken(deps.config, session.sid),
+      listApiKeys(deps.db, ownKeys(session.accountId)),
+      getEntitlements(deps.db, session.accountId),
     ]);
     return accountPage(c, {
       accountId: session.accountId,
       currentSid: session.sid,
       csrf: csrfValue,
+      now: deps.now(),
       identities: identities.map((i) => ({ id: i.id, provider: i.provider, subject: i.subject, username: i.username, avatar: i.avatar })),
       sessions,
       linkable: [...providers.values()].map((p) => ({ id: p.id, label: p.label })),
-      notice: NOTICES[c.req.query("done") ?? ""],
+      // A revoked key can do nothing more: the list is of the keys that still can.
+      apiKeys: keys.filter((k) => k.revokedAt === null),
+      entitledScopes: entitled?.scopes ?? [],
+      ...extra,
     });
+  }
+
+  app.get("/account", async (c) => {
+    const session = await currentSession(c, deps);
+    if (!session) return c.redirect("/signin", 302);
+    return showAccount(c, session, { notice: NOTICES[c.req.query("done") ?? ""] });
   });
 
   // Signing in to the account page itself (not on behalf of a client).
@@ -91,6 +120,56 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
       return c.redirect("/", 303);
     }
     return c.redirect("/account?done=revoked", 303);
+  });
+
+  // Answers 200 with the page itself, never a redirect: the key is in this one response body and nowhere
+  // else (no URL, no cookie, no later page), and the page is no-store.
+  app.post("/account/api-keys", async (c) => {
+    const posted = await postForm(c);
+    if (!posted) return signInAgain(c);
+    const { session, form } = posted;
+    const cannot = (message: string) => errorPage(c, { status: 400, title: "Cannot create the key", message, link: { href: "/account", label: "Back" } });
+    const name = typeof form.name === "string" ? form.name.trim() : "";
+    if (name === "") return cannot("Give the key a name, so you can tell it apart later.");
+    if (name.length > 100) return cannot("Keep the name to 100 characters.");
+    const expiry = API_KEY_EXPIRIES.find((e) => e.value === (typeof form.expires === "string" ? form.expires : "never"));
+    if (!expiry) return cannot("Pick when the key expires from the list.");
+    const ticked = [...new Set(formList(form.scope))];
+    // Only scopes the account holds now: a key can never carry more anyway, so anything else is a stale or forged form.
+    const entitled = new Set((await getEntitlements(deps.db, session.accountId))?.scopes ?? []);
+    const foreign = ticked.filter((s) => !entitled.has(s));
+    if (foreign.length > 0) return cannot(`Not among your scopes: ${foreign.join(", ")}. Reload the page and pick again.`);
+    let created;
+    try {
+      created = await createApiKey(
+        deps.db,
+        deps.config.secret,
+        {
+          owner: ownKeys(session.accountId),
+          name,
+          // None ticked: whatever the account is entitled to at each use.
+          scopes: ticked.length > 0 ? ticked : null,
+          ...(expiry.seconds !== null ? { expiresInSeconds: expiry.seconds } : {}),
+          createdBy: session.accountId,
+        },
+        deps.now(),
+      );
+    } catch (e) {
+      if (e instanceof ApiKeyError) return cannot(e.message);
+      throw e;
+    }
+    return showAccount(c, session, { newKey: { name: created.apiKey.name, key: created.key } });
+  });
+
+  app.post("/account/api-keys/:id/revoke", async (c) => {
+    const session = await postSession(c);
+    if (!session) return signInAgain(c);
+    // Found only when this account owns it: another account's key id gets the same answer as a made-up one.
+    const key = await getApiKey(deps.db, c.req.param("id"), ownKeys(session.accountId));
+    if (!key) return errorPage(c, { status: 404, title: "No such key", message: "That API key is not one of yours.", link: { href: "/account", label: "Back" } });
+    // A second click (a resubmitted form) finds it revoked already: no second mark, same answer.
+    if (key.revokedAt === null) await revokeApiKeyEverywhere(deps, key, session.accountId);
+    return c.redirect("/account?done=key-revoked", 303);
   });
 
   app.post("/logout", async (c) => {

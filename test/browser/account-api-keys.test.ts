@@ -1,0 +1,212 @@
+/**
+ * A person managing their API keys on /account in a real browser (Debian's Chromium through
+ * playwright-core) against the real Node server (`src/node.ts`), signed in through the dev login: create a
+ * key, read it from the page the one time it is shown, exchange it at /token, revoke it on the page and see
+ * it refused. Also: the forms' CSRF protection, another account's revoke (404), and screenshots of the
+ * page with keys and of the "shown once" page at 1280 and 390 px, light and dark, into test-artifacts/.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isWellFormedApiKey } from "../../src/apikeys/format";
+import { startNodeServer, type NodeServer } from "../support/node-server";
+import { freePort, tempDir } from "../support/temp";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ARTIFACTS = join(ROOT, "test-artifacts");
+const CHROMIUM = "/usr/bin/chromium";
+// Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
+const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
+const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+const API_KEY_TYPE = "urn:authbridge:token-type:api-key";
+// A member of the GitHub org "acme" is entitled to profile and repos:read: the checkboxes a key may pick from.
+const RULES = JSON.stringify({
+  roles: { member: ["repos:read"] },
+  rules: [
+    { when: { provider: "github", org: "acme" }, grant: ["role:member"] },
+    { when: {}, grant: ["profile"] },
+  ],
+});
+
+const dir = tempDir("authbridge-browser-keys-");
+let server: NodeServer;
+let browser: Browser;
+let issuer: string;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const port = await freePort();
+  issuer = `http://localhost:${port}`;
+  server = await startNodeServer({ cwd: dir.path, port, env: { AUTHBRIDGE_ISSUER: issuer, AUTHBRIDGE_DEV_LOGIN: "1", HOST: "127.0.0.1", AUTHBRIDGE_RULES: RULES } });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  dir.remove();
+});
+
+/** A browser like a person's, at `width` px, in the light or dark scheme. */
+function newContext(opts: { width: number; dark: boolean; storageState?: Awaited<ReturnType<BrowserContext["storageState"]>> }): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: { width: opts.width, height: opts.width > 500 ? 900 : 844 },
+    ...(opts.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    colorScheme: opts.dark ? "dark" : "light",
+    ...(opts.storageState ? { storageState: opts.storageState } : {}),
+  });
+}
+
+/** Sign in on `page` through the dev login as GitHub user `subject` (a member of acme), landing on /account. */
+async function signIn(page: Page, subject: string, username: string) {
+  await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`);
+  expect(await page.locator("h1").textContent()).toBe("Dev login");
+  await page.fill('input[name="subject"]', subject);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="orgs"]', "acme");
+  await Promise.all([page.waitForURL(`${issuer}/account`), page.click('button[type="submit"]')]);
+}
+
+/** Fill and send the new-key form; resolves once the answer (the page showing the key) has loaded. */
+async function createKey(page: Page, opts: { name: string; scopes?: string[]; expires?: string }) {
+  await page.getByLabel("Name").fill(opts.name);
+  for (const s of opts.scopes ?? []) await page.getByRole("checkbox", { name: s, exact: true }).check();
+  if (opts.expires) await page.selectOption('select[name="expires"]', opts.expires);
+  await Promise.all([page.waitForURL(`${issuer}/account/api-keys`), page.getByRole("button", { name: "Create key" }).click()]);
+}
+
+function exchange(key: string) {
+  return fetch(`${issuer}/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: TOKEN_EXCHANGE, subject_token: key, subject_token_type: API_KEY_TYPE }).toString(),
+  });
+}
+
+/** Nothing wider than the window, and where the element is (for the key: inside the window). */
+async function layoutFacts(page: Page, selector: string) {
+  return page.evaluate((sel) => {
+    const box = document.querySelector(sel)?.getBoundingClientRect();
+    return {
+      overflow: document.documentElement.scrollWidth - window.innerWidth,
+      inside: box ? box.left >= 0 && box.right <= window.innerWidth : null,
+    };
+  }, selector);
+}
+
+const VARIANTS = [
+  { width: 1280, dark: false },
+  { width: 1280, dark: true },
+  { width: 390, dark: false },
+  { width: 390, dark: true },
+];
+const shot = (name: string, v: { width: number; dark: boolean }) => join(ARTIFACTS, `${name}-${v.width}-${v.dark ? "dark" : "light"}.png`);
+
+describe.skipIf(!hasChromium)("API keys on the account page, in a browser", () => {
+  it("create a key, see it once, exchange it, revoke it and see it refused; CSRF and other accounts kept out", async () => {
+    const context = await newContext({ width: 1280, dark: false });
+    const page = await context.newPage();
+    await signIn(page, "1001", "ada");
+    expect(await page.locator("#api-keys").textContent()).toContain("You have no API keys.");
+    // The scopes to pick from are the account's current entitlements.
+    expect(await page.locator('#api-keys input[type="checkbox"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(["profile", "repos:read"]);
+    // Sessions read in words, not ISO.
+    expect(await page.locator("#sessions").textContent()).toMatch(/signed in (just now|1 minute ago)/);
+
+    // Create: answered by the page itself (200, no redirect), the key in it once.
+    const created = page.waitForResponse((r) => r.url() === `${issuer}/account/api-keys` && r.request().method() === "POST");
+    await createKey(page, { name: "ci-deploy", scopes: ["repos:read"], expires: "30d" });
+    const answer = await created;
+    expect(answer.status()).toBe(200);
+    expect(answer.headers()["cache-control"]).toBe("no-store");
+    expect(answer.headers()).not.toHaveProperty("location");
+    const key = (await page.locator("#new-api-key-value").textContent())!.trim();
+    expect(isWellFormedApiKey(key)).toBe(true);
+    expect(page.url()).not.toContain(key);
+    expect(await page.locator("#new-api-key").textContent()).toContain("Copy it now: it will not be shown again.");
+    expect(await page.locator("#new-api-key h2").textContent()).toBe("Your new API key “ci-deploy”");
+    // Listed by its hint, with its scopes and times in words.
+    const row = page.locator("#api-key-list li", { hasText: "ci-deploy" });
+    expect(await row.textContent()).toContain(`${key.slice(0, 8)}…${key.slice(-4)}`);
+    expect(await row.textContent()).toContain("repos:read");
+    expect(await row.textContent()).toMatch(/created just now · never used · expires in (4 weeks|30 days|1 month)/);
+    expect((await page.content()).split(key).length - 1).toBe(1);
+
+    // The key works at /token as a token exchange, with no client authentication.
+    const res = await exchange(key);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ token_type: "Bearer", scope: "repos:read" });
+    expect(body.access_token).toEqual(expect.any(String));
+
+    // Gone from the page as soon as the person leaves it: /account shows the hint only, last use in words.
+    await page.getByRole("link", { name: "I have copied it" }).click();
+    await page.waitForURL(`${issuer}/account`);
+    expect(await page.content()).not.toContain(key);
+    expect(await page.locator("#new-api-key").count()).toBe(0);
+    expect(await page.locator("#api-key-list li", { hasText: "ci-deploy" }).textContent()).toMatch(/last used just now/);
+
+    // A POST without the form token is refused (same origin, so only the token is missing), and so is a cross-site one.
+    const keysBefore = await page.locator("#api-key-list li").count();
+    const noToken = await page.request.post(`${issuer}/account/api-keys`, { form: { name: "forged" }, headers: { Origin: issuer }, maxRedirects: 0 });
+    expect(noToken.status()).toBe(401);
+    expect(await noToken.text()).not.toMatch(/abk_/);
+    const csrfValue = (await page.locator('input[name="csrf"]').first().getAttribute("value"))!;
+    const crossSite = await page.request.post(`${issuer}/account/api-keys`, { form: { name: "forged", csrf: csrfValue }, headers: { Origin: "http://evil.example" }, maxRedirects: 0 });
+    expect(crossSite.status()).toBe(403);
+    const noTokenRevoke = await page.request.post(`${issuer}/account/api-keys/${await row.getAttribute("data-key-id")}/revoke`, { form: {}, headers: { Origin: issuer }, maxRedirects: 0 });
+    expect(noTokenRevoke.status()).toBe(401);
+    await page.reload();
+    expect(await page.locator("#api-key-list li").count()).toBe(keysBefore);
+    expect(await page.locator("#api-key-list").textContent()).not.toContain("forged");
+
+    // Screenshots: the page showing a new key once, then the page with keys, in each variant.
+    const session = await context.storageState();
+    const facts: { page: string; overflow: number; inside: boolean | null }[] = [];
+    for (const v of VARIANTS) {
+      const ctx = await newContext({ ...v, storageState: session });
+      const p = await ctx.newPage();
+      await p.goto(`${issuer}/account`);
+      await createKey(p, { name: `laptop-${v.width}-${v.dark ? "dark" : "light"}`, expires: v.dark ? "never" : "1y" });
+      await p.screenshot({ path: shot("account-api-key-once", v), fullPage: true });
+      facts.push({ page: `shown once ${v.width} ${v.dark ? "dark" : "light"}`, ...(await layoutFacts(p, "#new-api-key-value")) });
+      await p.goto(`${issuer}/account`);
+      await p.screenshot({ path: shot("account-api-keys", v), fullPage: true });
+      facts.push({ page: `account ${v.width} ${v.dark ? "dark" : "light"}`, ...(await layoutFacts(p, "#api-key-list")) });
+      await ctx.close();
+    }
+    for (const f of facts) expect(f, f.page).toEqual({ page: f.page, overflow: expect.toSatisfy((n: number) => n <= 0), inside: true });
+
+    // Another account cannot revoke the first one's key: 404, and the key stays.
+    const other = await newContext({ width: 1280, dark: false });
+    const otherPage = await other.newPage();
+    await signIn(otherPage, "2002", "bob");
+    expect(await otherPage.locator("#api-keys").textContent()).not.toContain("ci-deploy");
+    const otherCsrf = (await otherPage.locator('input[name="csrf"]').first().getAttribute("value"))!;
+    const keyId = (await row.getAttribute("data-key-id"))!;
+    const foreign = await otherPage.request.post(`${issuer}/account/api-keys/${keyId}/revoke`, { form: { csrf: otherCsrf }, headers: { Origin: issuer }, maxRedirects: 0 });
+    expect(foreign.status()).toBe(404);
+    expect(await foreign.text()).toContain("That API key is not one of yours.");
+    await other.close();
+    expect((await exchange(key)).status).toBe(200);
+
+    // Revoke on the page: the button names the key; the key is refused at once.
+    await page.reload();
+    await Promise.all([page.waitForURL(`${issuer}/account?done=key-revoked`), page.getByRole("button", { name: "Revoke key ci-deploy" }).click()]);
+    expect(await page.locator("p[role=status]").textContent()).toBe("The API key was revoked.");
+    expect(await page.locator("#api-keys").textContent()).not.toContain("ci-deploy");
+    const refused = await exchange(key);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "invalid_grant" });
+    await page.reload();
+    expect(await page.content()).not.toContain(key);
+    expect(await page.content()).not.toContain(key.slice(4, 40));
+    await context.close();
+  }, 120_000);
+});
