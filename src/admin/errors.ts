@@ -14,27 +14,38 @@ export type AdminErrorCode =
   /** The caller may see the thing but not do this to it (re-enabling an app an operator disabled). */
   | "forbidden";
 
+/** One problem with the input: the field it is about (as the service names it) and what is wrong. */
+export interface InputProblem {
+  /** Dotted path, e.g. `redirectUris.0`; `input` for the whole. */
+  field: string;
+  message: string;
+}
+
 /** A refused management operation. */
 export class AdminError extends Error {
   override readonly name = "AdminError";
   constructor(
     readonly code: AdminErrorCode,
     message: string,
-    /** One line per problem, each starting with the field it is about (`scopes: …`). */
-    readonly problems: string[] = [],
+    /** One entry per problem with the input. */
+    readonly problems: InputProblem[] = [],
   ) {
     super(message);
   }
 }
 
 /**
- * Zod-style issues as `field: message` lines.
- * @example issueLines(result.error.issues) // ["redirect_uris.0: must be an absolute URI without a fragment"]
+ * Zod issues as problems.
+ * @example issueProblems(result.error.issues) // [{ field: "redirectUris.0", message: "must be an absolute URI without a fragment" }]
  */
-export function issueLines(issues: readonly { path: readonly PropertyKey[]; message: string }[], names: Record<string, string> = {}): string[] {
-  return issues.map((i) => {
-    const [head, ...rest] = i.path.map(String);
-    const field = head === undefined ? "input" : [names[head] ?? head, ...rest].join(".");
-    return `${field}: ${i.message}`;
-  });
+export function issueProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[]): InputProblem[] {
+  return issues.map((i) => ({ field: i.path.length === 0 ? "input" : i.path.map(String).join("."), message: i.message }));
+}
+
+/**
+ * An `invalid_input` refusal listing `problems`.
+ * @example throw invalidInput([{ field: "scopes", message: "…" }]);
+ */
+export function invalidInput(problems: InputProblem[]): AdminError {
+  return new AdminError("invalid_input", problems.map((p) => `${p.field}: ${p.message}`).join("; "), problems);
 }

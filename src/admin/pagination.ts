@@ -7,7 +7,7 @@ import { and, eq, lt, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { fromBase64Url, toBase64Url } from "../lib/secret";
-import { AdminError } from "./errors";
+import { invalidInput } from "./errors";
 
 /** The most items one page may hold. */
 export const MAX_PAGE = 200;
@@ -34,7 +34,7 @@ type Position = z.infer<typeof Position>;
 /** The page size asked for, bounded. */
 export function pageSize(req: PageRequest): number {
   const n = req.limit ?? DEFAULT_PAGE;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw new AdminError("invalid_input", `limit must be 1 to ${MAX_PAGE}`, [`limit: must be a whole number from 1 to ${MAX_PAGE}`]);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw invalidInput([{ field: "limit", message: `must be a whole number from 1 to ${MAX_PAGE}` }]);
   return n;
 }
 
@@ -51,7 +51,7 @@ function decode<T>(cursor: string, schema: z.ZodType<T>): T {
     json = undefined;
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new AdminError("invalid_input", "the cursor is not one this server gave out", ["cursor: not a cursor from a previous page"]);
+  if (!parsed.success) throw invalidInput([{ field: "cursor", message: "not a cursor this server gave out" }]);
   return parsed.data;
 }
 

@@ -12,6 +12,7 @@
  *   developer routes, which then see only what that account owns.
  */
 import type { Context } from "hono";
+import { ADMIN_SCOPE, CLIENTS_SCOPE, managementAudience } from "../admin/access";
 import type { Caller } from "../admin/caller";
 import type { AppDeps } from "../deps";
 import { BearerError, ProblemError } from "../errors";
@@ -20,21 +21,8 @@ import { accessTokenMarkRefs, isCoveredByMark } from "../store/store";
 import { verifyOwnAccessToken } from "../tokens/verify-own";
 import { bearerToken } from "../verify/challenge";
 
-/** The scope of operator routes. */
-export const ADMIN_SCOPE = "authbridge:admin";
-/** The scope of developer routes (an account's own apps and keys). */
-export const CLIENTS_SCOPE = "authbridge:clients";
-
 /** Who may use a route: operators only, or developers too (each seeing only their own). */
 export type Access = "operator" | "developer";
-
-/**
- * The audience management tokens must carry: the API's own URL under the issuer.
- * @example managementAudience("https://auth.example.com") // "https://auth.example.com/api/v1"
- */
-export function managementAudience(issuer: string): string {
-  return `${issuer}/api/v1`;
-}
 
 /** What a verified management token says about its bearer. */
 export interface TokenHolder {

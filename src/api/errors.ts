@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { AccountError } from "../accounts/errors";
-import { AdminError, type AdminErrorCode } from "../admin/errors";
+import { AdminError, type AdminErrorCode, type InputProblem } from "../admin/errors";
 import { ApiKeyError } from "../apikeys/registry";
 import { ProblemError } from "../errors";
 import { errorHandler } from "../http/on-error";
@@ -18,11 +18,31 @@ const STATUS: Record<AdminErrorCode, [number, string]> = {
   forbidden: [403, "Forbidden"],
 };
 
+// The services name fields as the code does; the API's JSON names them in snake_case.
+const RENAMED: Record<string, string> = { isPublic: "public" };
+const snake = (field: string) => field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+
+/**
+ * A problem's field as the API's JSON names it.
+ * @example apiField("redirectUris.0") // "redirect_uris.0"
+ */
+export function apiField(field: string): string {
+  const [head = "", ...rest] = field.split(".");
+  return [RENAMED[head] ?? snake(head), ...rest].join(".");
+}
+
+/** `field: message` lines for the problem's `errors` member. */
+export function problemLines(problems: readonly InputProblem[]): string[] {
+  return problems.map((p) => `${apiField(p.field)}: ${p.message}`);
+}
+
 /** A service's refusal as a problem; anything else unchanged. */
 function asProblem(err: Error): Error {
   if (err instanceof AdminError) {
     const [status, title] = STATUS[err.code];
-    return new ProblemError(status, title, err.message, err.problems.length > 0 ? { errors: err.problems } : undefined);
+    if (err.problems.length === 0) return new ProblemError(status, title, err.message);
+    const errors = problemLines(err.problems);
+    return new ProblemError(status, title, errors.join("; "), { errors });
   }
   if (err instanceof ApiKeyError) return err.code === "not_found" ? new ProblemError(404, "Not Found", err.message) : new ProblemError(400, "Bad Request", err.message);
   if (err instanceof AccountError) return err.code === "not_found" ? new ProblemError(404, "Not Found", err.message) : new ProblemError(409, "Conflict", err.message);

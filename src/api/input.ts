@@ -4,11 +4,12 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { issueLines } from "../admin/errors";
+import { issueProblems } from "../admin/errors";
 import { ProblemError } from "../errors";
+import { problemLines } from "./errors";
 
 function invalid(issues: readonly { path: readonly PropertyKey[]; message: string }[]): ProblemError {
-  const errors = issueLines(issues);
+  const errors = problemLines(issueProblems(issues));
   return new ProblemError(400, "Bad Request", errors.join("; "), { errors });
 }
 
@@ -54,3 +55,16 @@ export function pathId(c: Context, name: string): string {
   if (!parsed.success) throw new ProblemError(404, "Not Found", `no such ${name}`);
   return parsed.data;
 }
+
+/** `limit` and `cursor` of every list (the range of `limit` is the services' to check). */
+export const PageQuery = {
+  limit: z
+    .string()
+    .regex(/^\d{1,6}$/, "must be a whole number")
+    .transform(Number)
+    .optional(),
+  cursor: z.string().min(1).max(400).optional(),
+};
+
+/** An id given in a query string or body. */
+export const IdParam = PathId;

@@ -1,0 +1,147 @@
+/**
+ * Registering and editing clients through the management services. The fields follow the same zod rules
+ * as the CLI's (`CreateClientInput` in src/clients/registry.ts); a developer's additions are further bound
+ * by src/admin/client-policy.ts, and their apps are owned by their account. Every change is audited with
+ * its actor, in the transaction that makes it.
+ */
+import { eq } from "drizzle-orm";
+import type { z } from "zod";
+import { CreateClientInput, type GrantType } from "../clients/registry";
+import { hashClientSecret, newClientSecret } from "../clients/secret-hash";
+import { accounts, clients } from "../db/schema";
+import type { AppDeps } from "../deps";
+import { newId } from "../lib/ids";
+import { managementAudience } from "./access";
+import { auditRow } from "./audit-write";
+import { actorOf, type Caller } from "./caller";
+import { added, developerProblems } from "./client-policy";
+import { toManaged, visibleClientRow, type ManagedClient } from "./client-view";
+import { invalidInput, issueProblems, type InputProblem } from "./errors";
+import { setClientDisabled } from "./clients-state";
+
+/** Input of {@link createManagedClient}: the registry's fields, and an owner (operators only). */
+export type NewClient = z.input<typeof CreateClientInput> & { ownerAccountId?: string | null | undefined };
+
+/** Changes of {@link updateManagedClient}; absent fields stay as they are. `public` never changes. */
+export interface ClientChanges {
+  name?: string | undefined;
+  grants?: GrantType[] | undefined;
+  scopes?: string[] | undefined;
+  redirectUris?: string[] | undefined;
+  audiences?: string[] | undefined;
+  /** Operators only. */
+  introspectAudiences?: string[] | undefined;
+  /** Operators only: hand the app to an account, or `null` to make it the operator's. */
+  ownerAccountId?: string | null | undefined;
+  /** Disable (`true`) or enable (`false`) it. */
+  disabled?: boolean | undefined;
+}
+
+function checked(input: z.input<typeof CreateClientInput>) {
+  const parsed = CreateClientInput.safeParse(input);
+  if (!parsed.success) throw invalidInput(issueProblems(parsed.error.issues));
+  return parsed.data;
+}
+
+async function ownerProblems(deps: AppDeps, caller: Caller, owner: string | null | undefined): Promise<InputProblem[]> {
+  if (owner === undefined || owner === null) return [];
+  if (caller.kind === "developer") {
+    return owner === caller.accountId ? [] : [{ field: "ownerAccountId", message: "only an operator can hand an app to another account" }];
+  }
+  const [row] = await deps.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, owner));
+  return row ? [] : [{ field: "ownerAccountId", message: `no account ${owner}` }];
+}
+
+/**
+ * Register a client. A developer's is theirs; an operator's belongs to `ownerAccountId` when given. The
+ * secret of a confidential client is returned here and never again.
+ * @example const { client, secret } = await createManagedClient(deps, caller, { name: "billing", redirectUris: ["https://app.example.com/cb"] });
+ */
+export async function createManagedClient(deps: AppDeps, caller: Caller, input: NewClient): Promise<{ client: ManagedClient; secret: string | undefined }> {
+  const v = checked(input);
+  const owner = caller.kind === "developer" ? caller.accountId : (input.ownerAccountId ?? null);
+  const problems = [
+    ...(await ownerProblems(deps, caller, input.ownerAccountId)),
+    ...(caller.kind === "developer" ? await developerProblems(deps.db, caller.accountId, managementAudience(deps.config.issuer), v) : []),
+  ];
+  if (problems.length > 0) throw invalidInput(problems);
+  const now = deps.now();
+  const secret = v.isPublic ? undefined : newClientSecret();
+  const row = {
+    id: newId("client"),
+    name: v.name,
+    isPublic: v.isPublic,
+    secretHash: secret ? await hashClientSecret(secret) : null,
+    grants: JSON.stringify(v.grants),
+    scopes: JSON.stringify(v.scopes),
+    redirectUris: JSON.stringify(v.redirectUris),
+    audiences: JSON.stringify(v.audiences),
+    introspectAudiences: JSON.stringify(v.introspectAudiences),
+    createdAt: now,
+    disabledAt: null,
+    ownerAccountId: owner,
+  };
+  const detail = { name: v.name, grants: v.grants, scopes: v.scopes, owner };
+  await deps.db.batch([deps.db.insert(clients).values(row), auditRow(deps.db, { type: "client.created", actor: actorOf(caller), subject: row.id, detail }, now)]);
+  return { client: toManaged(row), secret };
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Change a client the caller may see. The result must pass the same rules as a new client; `disabled`
+ * disables or enables it (src/admin/clients-state.ts). Audited as `client.updated` naming the fields.
+ * @example await updateManagedClient(deps, caller, id, { redirectUris: ["https://app.example.com/cb"] });
+ */
+export async function updateManagedClient(deps: AppDeps, caller: Caller, id: string, changes: ClientChanges): Promise<ManagedClient> {
+  const row = await visibleClientRow(deps.db, caller, id);
+  const before = toManaged(row);
+  const next = checked({
+    name: changes.name ?? before.name,
+    isPublic: before.isPublic,
+    grants: changes.grants ?? before.grants,
+    scopes: changes.scopes ?? before.scopes,
+    redirectUris: changes.redirectUris ?? before.redirectUris,
+    audiences: changes.audiences ?? before.audiences,
+    introspectAudiences: changes.introspectAudiences ?? before.introspectAudiences,
+  });
+  const problems = await ownerProblems(deps, caller, changes.ownerAccountId);
+  if (caller.kind === "developer") {
+    if (changes.ownerAccountId === null) problems.push({ field: "ownerAccountId", message: "only an operator can take an app from its owner" });
+    problems.push(
+      ...(await developerProblems(deps.db, caller.accountId, managementAudience(deps.config.issuer), {
+        scopes: added(before.scopes, next.scopes),
+        audiences: added(before.audiences, next.audiences),
+        introspectAudiences: added(before.introspectAudiences, next.introspectAudiences),
+      })),
+    );
+  }
+  if (problems.length > 0) throw invalidInput(problems);
+
+  const owner = changes.ownerAccountId === undefined ? before.ownerAccountId : changes.ownerAccountId;
+  const fields = [
+    ...(next.name !== before.name ? ["name"] : []),
+    ...(["grants", "scopes", "redirectUris", "audiences", "introspectAudiences"] as const).filter((f) => !sameList(before[f], next[f])),
+    ...(owner !== before.ownerAccountId ? ["ownerAccountId"] : []),
+  ];
+  if (fields.length > 0) {
+    const now = deps.now();
+    await deps.db.batch([
+      deps.db
+        .update(clients)
+        .set({
+          name: next.name,
+          grants: JSON.stringify(next.grants),
+          scopes: JSON.stringify(next.scopes),
+          redirectUris: JSON.stringify(next.redirectUris),
+          audiences: JSON.stringify(next.audiences),
+          introspectAudiences: JSON.stringify(next.introspectAudiences),
+          ownerAccountId: owner,
+        })
+        .where(eq(clients.id, id)),
+      auditRow(deps.db, { type: "client.updated", actor: actorOf(caller), subject: id, detail: { fields, ...(owner !== before.ownerAccountId ? { owner } : {}) } }, now),
+    ]);
+  }
+  if (changes.disabled !== undefined) return setClientDisabled(deps, caller, id, changes.disabled);
+  return toManaged(await visibleClientRow(deps.db, caller, id));
+}
