@@ -34,8 +34,13 @@ function narrow(wanted: readonly string[] | null, owned: readonly string[]): str
   return [...new Set(wanted ?? owned)].filter((s) => own.has(s)).sort();
 }
 
-/** A checker built once per app. */
-export type ApiKeyChecker = (presented: string) => Promise<ApiKeyCheck>;
+/**
+ * A checker built once per app. `mayUse`, when given, decides right after the look-up whether the caller
+ * may learn about this key at all; when it says no, the key counts as unknown and nothing about it moves
+ * (no per-key limit spent, no `last_used_at` written), so a stranger can neither spend a key's budget nor
+ * tell a live key from noise by its 429.
+ */
+export type ApiKeyChecker = (presented: string, mayUse?: (key: ApiKey) => boolean) => Promise<ApiKeyCheck>;
 
 /**
  * Build the checker over the app's deps and the entitlements hook the grants use.
@@ -43,10 +48,10 @@ export type ApiKeyChecker = (presented: string) => Promise<ApiKeyCheck>;
  */
 export function apiKeyChecker(deps: AppDeps, entitlements: SubjectEntitlements): ApiKeyChecker {
   const rule = { name: "api-key", limit: deps.config.apiKeyRatePerMinute, windowSeconds: 60 };
-  return async (presented) => {
+  return async (presented, mayUse) => {
     if (!isWellFormedApiKey(presented)) return { ok: false, reason: "malformed" };
     const found = await findApiKeyByHash(deps.db, await apiKeyHash(deps.config.secret, presented));
-    if (!found) return { ok: false, reason: "unknown" };
+    if (!found || (mayUse && !mayUse(found.key))) return { ok: false, reason: "unknown" };
     const { key } = found;
     const now = deps.now();
     // The owner first: a block revokes its keys too, and the first use after it is worth an audit row.

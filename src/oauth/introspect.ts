@@ -9,6 +9,7 @@
  * token's audience (`clients create … --introspect AUDIENCE`). To anyone else every token is inactive.
  */
 import type { ApiKeyChecker } from "../apikeys/check";
+import type { ApiKey } from "../apikeys/registry";
 import { refusalError } from "../apikeys/refusal";
 import { looksLikeApiKey } from "../apikeys/format";
 import { findClient, type Client } from "../clients/registry";
@@ -61,14 +62,13 @@ async function introspectAccess(deps: AppDeps, token: string, caller: Client, no
  * introspect some audience): keys have no audience of their own.
  */
 async function introspectApiKey(deps: AppDeps, check: ApiKeyChecker, token: string, caller: Client) {
-  const result = await check(token);
+  const mayIntrospect = (key: ApiKey) => caller.introspectAudiences.length > 0 || (key.owner.kind === "client" && key.owner.clientId === caller.id);
+  const result = await check(token, mayIntrospect);
   if (!result.ok) {
     if (result.reason === "rate_limited") throw refusalError(result.reason, result.retryAt, deps.now());
     return INACTIVE;
   }
   const { access } = result;
-  const mayIntrospectKeys = caller.introspectAudiences.length > 0 || (access.key.owner.kind === "client" && access.key.owner.clientId === caller.id);
-  if (!mayIntrospectKeys) return INACTIVE;
   return {
     active: true,
     token_type: "api_key",

@@ -62,6 +62,17 @@ describe.each(["embedded", "upstash"] as const)("API key limits (%s store)", (st
     expect((await exchange(other)).status).toBe(200);
   });
 
+  it("a client that may not introspect keys learns nothing and spends nothing of a key's limit", async () => {
+    const { key } = await createApiKey(o.t.deps.db, o.t.deps.config.secret, { owner: { kind: "account", accountId: account }, name: "watched", createdBy: "cli" });
+    const stranger = await createClient(o.t.deps.db, { name: "stranger", grants: ["client_credentials"] });
+    for (let i = 0; i < 5; i++) {
+      const res = await postForm(o.app, "/introspect", { token: key }, { id: stranger.client.id, secret: stranger.secret! });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ active: false });
+    }
+    for (let i = 0; i < 3; i++) expect((await exchange(key, `198.51.100.${20 + i}`)).status).toBe(200); // the whole budget is still there
+  });
+
   it("refused keys count as failed authentications per address: past the limit that address waits", async () => {
     const peer = "192.0.2.77";
     const { key, apiKey } = await createApiKey(o.t.deps.db, o.t.deps.config.secret, { owner: { kind: "account", accountId: account }, name: "revoked", createdBy: "cli" });

@@ -13,6 +13,7 @@
  */
 import type { ApiKeyChecker } from "../../apikeys/check";
 import { refusalError } from "../../apikeys/refusal";
+import type { ApiKey } from "../../apikeys/registry";
 import type { Client } from "../../clients/registry";
 import { ACCESS_TOKEN_TYPE } from "../../domain";
 import type { AppDeps } from "../../deps";
@@ -41,12 +42,12 @@ export interface KeyExchangeRequest {
  */
 export function apiKeyExchange(deps: AppDeps, check: ApiKeyChecker) {
   return async (req: KeyExchangeRequest): Promise<IssuedTokens> => {
-    const result = await check(req.subjectToken);
+    // A service key is its client's: another client presenting it gets nothing (and spends nothing of it).
+    const mayUse = (key: ApiKey) => !(req.caller && key.owner.kind === "client" && key.owner.clientId !== req.caller.id);
+    const result = await check(req.subjectToken, mayUse);
     if (!result.ok) throw refusalError(result.reason, result.retryAt, deps.now());
     const { access } = result;
     const owner = access.key.owner;
-    // A service key is its client's: another client presenting it gets nothing (and learns nothing more).
-    if (req.caller && owner.kind === "client" && owner.clientId !== req.caller.id) throw refusalError("unknown", undefined, deps.now());
     // The audience is what the caller may ask for; without a client, what the owning client may (service
     // keys) or the default audience alone (personal keys).
     const audienceClient = req.caller ?? (owner.kind === "client" ? await deps.findClient(owner.clientId) : undefined);
