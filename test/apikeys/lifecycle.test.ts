@@ -4,6 +4,9 @@
  * the scope is gone from both paths; revoking it — or blocking its owner, or disabling its client — refuses
  * it everywhere at once, and ends the JWTs exchanged from it. Keys never reach the audit table.
  */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWellFormedApiKey } from "../../src/apikeys/format";
@@ -57,6 +60,9 @@ describe.each(["embedded", "upstash"] as const)("API keys (%s store)", (store) =
   let rs: { id: string; secret: string };
   let web: string;
   let api: Hono;
+  /** An API accepting keys directly (requireAuth with apiKeys, answers reused for 5 s), over HTTP to the app. */
+  let direct: { request(path: string, init: RequestInit): Response | Promise<Response> };
+  let server: Server;
   let nextUser = store === "embedded" ? 7100 : 7200;
 
   beforeAll(async () => {
@@ -66,8 +72,18 @@ describe.each(["embedded", "upstash"] as const)("API keys (%s store)", (store) =
     rs = { id: created.client.id, secret: created.secret! };
     const jwks = (await (await t.app.request("/.well-known/jwks.json")).json()) as { keys: [] };
     api = new Hono().get("/r", requireAuth({ issuer: ISSUER, audience: t.deps.config.audience, keys: jwks, revocation: "store", store: t.deps.store, now: t.deps.now }), (c) => c.text("ok"));
+    server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: t.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`;
+    const keyAuth = requireAuth({ issuer: ISSUER, audience: t.deps.config.audience, keys: jwks, introspection: { url, clientId: rs.id, clientSecret: rs.secret }, apiKeys: { cacheSeconds: 5 }, now: t.deps.now });
+    direct = new Hono<{ Variables: { auth: { scopes: readonly string[]; tokenType: string } } }>().get("/r", keyAuth, (c) => c.json({ scopes: c.var.auth.scopes, tokenType: c.var.auth.tokenType }));
   });
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((r) => server?.close(r));
+    t?.close();
+  });
 
   /** A person logged in through the GitHub fake (in acme, on acme/platform): their account id. */
   async function person(teams = ["acme/platform"]): Promise<{ accountId: string; userId: number }> {
@@ -91,6 +107,11 @@ describe.each(["embedded", "upstash"] as const)("API keys (%s store)", (store) =
   const exchange = (key: string, extra: Record<string, string> = {}, client?: { id: string; secret: string }) =>
     postForm(t.app, "/token", { grant_type: EXCHANGE, subject_token: key, subject_token_type: KEY_TYPE, ...extra }, client);
   const bearer = (token: string) => api.request("/r", { headers: { authorization: `Bearer ${token}` } });
+  /** The key used directly: the status and, when accepted, the scopes the API saw. */
+  const useDirectly = async (key: string) => {
+    const res = await direct.request("/r", { headers: { authorization: `Bearer ${key}` } });
+    return { status: res.status, ...(res.status === 200 ? ((await res.json()) as { scopes: string[]; tokenType: string }) : {}) };
+  };
 
   it("create → introspect and exchange → the owner leaves the team → the scope is gone from both → revoke → refused everywhere", async () => {
     const { accountId, userId } = await person();
@@ -106,6 +127,7 @@ describe.each(["embedded", "upstash"] as const)("API keys (%s store)", (store) =
     const claims = claimsOf(body.access_token);
     expect(claims).toMatchObject({ sub: accountId, client_id: apiKey.id, gid: apiKey.id, aud: t.deps.config.audience });
     expect((await bearer(body.access_token)).status).toBe(200);
+    expect(await useDirectly(key)).toEqual({ status: 200, scopes: ["repos:read", "repos:write"], tokenType: "api_key" });
 
     // Upstream change: no longer on acme/platform. Once the entitlements are older than the max age, the
     // next use re-syncs from GitHub.
@@ -116,6 +138,7 @@ describe.each(["embedded", "upstash"] as const)("API keys (%s store)", (store) =
     expect(narrowed.scope).toBe("repos:read");
     expect((await exchange(key, { scope: "repos:write" })).status).toBe(200); // not an error: left out
     expect(((await (await exchange(key, { scope: "repos:write" })).json()) as { scope: string }).scope).toBe("");
+    expect(await useDirectly(key)).toEqual({ status: 200, scopes: ["repos:read"], tokenType: "api_key" });
 
     await revokeApiKeyEverywhere(t.deps, (await getApiKey(t.deps.db, apiKey.id))!, accountId);
     expect(await introspect(key)).toEqual({ active: false });
@@ -125,6 +148,10 @@ describe.each(["embedded", "upstash"] as const)("API keys (%s store)", (store) =
     // What was exchanged before the revocation ends with it.
     expect(await introspect(narrowed.access_token)).toEqual({ active: false });
     expect((await bearer(narrowed.access_token)).status).toBe(401);
+    // Directly: still the cached answer inside the API's bound (5 s), refused after it.
+    expect((await useDirectly(key)).status).toBe(200);
+    t.advance(5_001);
+    expect((await useDirectly(key)).status).toBe(401);
 
     const rows = await t.deps.db.select().from(auditEvents);
     const text = JSON.stringify(rows);
