@@ -23,8 +23,9 @@ const words = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 export function timeInWords(at: number, now: number): string {
   const delta = at - now;
   if (Math.abs(delta) < 60_000) return delta <= 0 ? "just now" : "in under a minute";
+  // A little slack below each unit: "in 1 year" for a key made to last a year a moment ago, not "in 12 months".
   for (const [unit, ms] of UNITS) {
-    if (Math.abs(delta) >= ms) return words.format(Math.trunc(delta / ms), unit);
+    if (Math.abs(delta) >= ms * 0.99) return words.format(Math.max(1, Math.trunc(Math.abs(delta) / ms + 0.01)) * Math.sign(delta), unit);
   }
   return words.format(Math.trunc(delta / 60_000), "minute");
 }
