@@ -30,6 +30,7 @@ import { buildPlatforms, loginProviders } from "./platforms";
 import { rateLimit } from "./ratelimit/middleware";
 import { createServices } from "./services";
 import { accountRoutes } from "./session/account-routes";
+import { consoleRoutes } from "./console/routes";
 
 const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"];
 
@@ -78,6 +79,7 @@ export function createApp(appDeps: AppDeps): Hono {
   app.route("/", authorizeRoutes(deps, providers));
   app.route("/", loginRoutes(deps, { providers, onIdentity: onIdentity(deps, rules) }));
   app.route("/", accountRoutes(deps, rules, providers));
+  app.route("/", consoleRoutes(deps, { entitlements }));
   app.route(
     "/",
     tokenRoutes(

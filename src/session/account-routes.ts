@@ -86,14 +86,16 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
     return showAccount(c, session, { notice: NOTICES[c.req.query("done") ?? ""] });
   });
 
-  // Signing in to the account page itself (not on behalf of a client).
-  app.get("/signin", (c) =>
-    chooserPage(
+  // Signing in to our own pages (not on behalf of a client): the account page, or the console.
+  app.get("/signin", (c) => {
+    const toConsole = c.req.query("to") === "console";
+    const returnTo = encodeURIComponent(toConsole ? "/console" : "/account");
+    return chooserPage(
       c,
-      "your account",
-      [...providers.values()].map((p) => ({ label: p.label, href: `/auth/${p.id}/start?intent=login&return_to=%2Faccount` })),
-    ),
-  );
+      toConsole ? "the console" : "your account",
+      [...providers.values()].map((p) => ({ label: p.label, href: `/auth/${p.id}/start?intent=login&return_to=${returnTo}` })),
+    );
+  });
   app.get("/", (c) => c.redirect("/account", 302));
 
   app.post("/account/identities/:id/unlink", async (c) => {
