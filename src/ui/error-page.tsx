@@ -27,19 +27,30 @@ export interface ErrorPageProps {
   status: number;
   title: string;
   message: string;
-  /** Optional way out, e.g. `{ href: "/", label: "Back to the start" }` (a same-origin path). */
+  /** The way out, a same-origin path; {@link HOME_LINK} when none is given, so no error page is a dead end. */
   link?: { href: string; label: string } | undefined;
+  /** The request's id (http/request-log.ts), for a person to quote; {@link errorPage} fills it in. */
+  requestId?: string | undefined;
 }
+
+/** Where an error page leads when its caller names nothing better: the start, which finds the reader's way in. */
+export const HOME_LINK: Readonly<{ href: string; label: string }> = { href: "/", label: "Go to the start page" };
 
 /** The page itself, for callers composing their own response. */
 export function ErrorPage(props: ErrorPageProps) {
+  const link = props.link ?? HOME_LINK;
   return (
     <Layout title={props.title}>
       <h1>{props.title}</h1>
       <p>{props.message}</p>
-      {props.link ? (
-        <p>
-          <a href={props.link.href}>{props.link.label}</a>
+      <p class="actions">
+        <a class="button" href={link.href}>
+          {link.label}
+        </a>
+      </p>
+      {props.requestId ? (
+        <p class="muted" id="request-id">
+          Request id: <code class="id">{props.requestId}</code> — quote it when you ask for help.
         </p>
       ) : null}
       <p class="muted">HTTP {props.status}</p>
@@ -48,9 +59,10 @@ export function ErrorPage(props: ErrorPageProps) {
 }
 
 /**
- * Answer with the error page and the secure headers.
+ * Answer with the error page and the secure headers. The request id is the one on this request's log line
+ * and `X-Request-Id` header, so what a person quotes finds the line.
  * @example return errorPage(c, { status: 404, title: "Not found", message: "No such sign-in method." });
  */
 export function errorPage(c: Context, props: ErrorPageProps): Response | Promise<Response> {
-  return c.html(<ErrorPage {...props} />, props.status as ContentfulStatusCode, { ...PAGE_HEADERS });
+  return c.html(<ErrorPage {...props} requestId={props.requestId ?? c.get("requestId")} />, props.status as ContentfulStatusCode, { ...PAGE_HEADERS });
 }
