@@ -12,8 +12,6 @@
  *
  * Standalone: `BENCH_ONLY=api-keys npm run bench`.
  */
-import http from "node:http";
-import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { JWK } from "jose";
 import { apiKeyHash } from "../src/apikeys/hash";
@@ -27,8 +25,9 @@ import { signAccessToken } from "../src/tokens/access";
 import { requireAuth } from "../src/verify";
 import { startSqld } from "../test/support/sqld";
 import { buildBenchApp } from "./support/app";
-import { cycle, guarded, interleaved, ratioRow, rateRow, type BenchRow, type Rate } from "./support/interleaved";
-import { num, type Row, type Section } from "./support/report";
+import { cycle, guarded, interleaved, ratioRow, rateRow, type BenchRow, type Rate, toReportRows } from "./support/interleaved";
+import { runCleanups, serveOnLoopback } from "./support/loopback";
+import type { Section } from "./support/report";
 
 const SECTION = "api-keys";
 const KEYS = 64;
@@ -54,17 +53,7 @@ export async function benchApiKeys(opts: { seconds: number }, log: (m: string) =
     const b = await buildBenchApp({ env: { API_KEY_RATE_LIMIT_PER_MINUTE: "0" } });
     cleanups.push(() => b.close());
     const { issuer, audience, secret } = b.deps.config;
-    const server = await new Promise<{ url: string; close(): Promise<void> }>((resolve) => {
-      const s = serve({ fetch: b.app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
-        resolve({
-          url: `http://127.0.0.1:${info.port}`,
-          close: () => new Promise((r) => {
-            (s as http.Server).closeAllConnections();
-            s.close(() => r());
-          }),
-        }),
-      );
-    });
+    const server = await serveOnLoopback(b.app.fetch);
     cleanups.push(() => server.close());
     const rs = await createClient(b.deps.db, { name: "bench-api", introspectAudiences: [audience] });
     const introspection = { url: `${server.url}/introspect`, clientId: rs.client.id, clientSecret: rs.secret! };
@@ -149,13 +138,7 @@ export async function benchApiKeys(opts: { seconds: number }, log: (m: string) =
     });
     return rows;
   } finally {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        log(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    await runCleanups(cleanups, log);
   }
 }
 
@@ -174,14 +157,6 @@ export const apiKeys: Section = {
   ].join("\n"),
   async run(ctx) {
     const rows = await benchApiKeys({ seconds: ctx.seconds }, ctx.log);
-    return rows.map((r): Row => ({
-      section: SECTION,
-      case: r.name.split(/[:/(]/)[0]!.trim(),
-      metric: r.name,
-      value: `${num(r.value, r.value < 10 ? 2 : 0)} ${r.unit}`,
-      goal: r.floor !== undefined ? (r.unit === "ms" ? `≤ ${r.floor}` : `≥ ${r.floor}`) : "",
-      status: r.pass === undefined ? "INFO" : r.pass ? "PASS" : "FAIL",
-      detail: r.note ?? "",
-    }));
+    return toReportRows(SECTION, rows);
   },
 };

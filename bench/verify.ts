@@ -17,7 +17,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { jwk } from "hono/jwk";
 import { createPublicKey } from "node:crypto";
@@ -29,9 +28,10 @@ import { signAccessToken } from "../src/tokens/access";
 import { requireAuth, type AuthMiddleware } from "../src/verify";
 import { buildBenchApp, type BenchApp } from "./support/app";
 import { startChild, type BenchChild } from "./support/child";
-import { num, type Row, type Section } from "./support/report";
+import { runCleanups, serveOnLoopback } from "./support/loopback";
+import type { Section } from "./support/report";
 import type { BridgeReady } from "./support/redis-bridge";
-import { cycle, guarded, interleaved, ratioRow as sharedRatioRow, rateRow as sharedRateRow, type AnyApp, type BenchRow, type Rate, type Variant } from "./support/interleaved";
+import { cycle, guarded, interleaved, ratioRow as sharedRatioRow, rateRow as sharedRateRow, type AnyApp, type BenchRow, type Rate, type Variant, toReportRows } from "./support/interleaved";
 
 export type { BenchRow } from "./support/interleaved";
 
@@ -218,17 +218,7 @@ export async function benchVerify(opts: { seconds: number }, log: (m: string) =>
     const bridge: BenchChild<BridgeReady> = await startChild<BridgeReady>("bench/support/redis-bridge.ts", {});
     cleanups.push(() => bridge.stop());
     const redisStore = createUpstashStore({ url: bridge.ready.url, token: bridge.ready.token, prefix: "bench-verify:" });
-    const server = await new Promise<{ url: string; close(): Promise<void> }>((resolve) => {
-      const s = serve({ fetch: b.app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
-        resolve({
-          url: `http://127.0.0.1:${info.port}`,
-          close: () => new Promise((r) => {
-            (s as http.Server).closeAllConnections();
-            s.close(() => r());
-          }),
-        }),
-      );
-    });
+    const server = await serveOnLoopback(b.app.fetch);
     cleanups.push(() => server.close());
     const modes: Array<[string, AuthMiddleware, StateStore | undefined]> = [
       ["off", requireAuth(base), undefined],
@@ -279,13 +269,7 @@ export async function benchVerify(opts: { seconds: number }, log: (m: string) =>
     }
     return rows;
   } finally {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        log(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    await runCleanups(cleanups, log);
   }
 }
 
@@ -307,14 +291,6 @@ export const verify: Section = {
   ].join("\n"),
   async run(ctx) {
     const rows = await benchVerify({ seconds: ctx.seconds }, ctx.log);
-    return rows.map((r): Row => ({
-      section: "verify",
-      case: r.name.split(/[:/]/)[0]!.trim(),
-      metric: r.name,
-      value: `${num(r.value, r.value < 10 ? 2 : 0)} ${r.unit}`,
-      goal: r.floor !== undefined ? `≥ ${r.floor}` : "",
-      status: r.pass === undefined ? "INFO" : r.pass ? "PASS" : "FAIL",
-      detail: r.note ?? "",
-    }));
+    return toReportRows("verify", rows);
   },
 };

@@ -5,6 +5,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
+import { num, type Row } from "./report";
 
 /** One result row (the lead reconciles it with bench/run.ts's Row). */
 export interface BenchRow {
@@ -136,3 +137,20 @@ export const rateRow = (section: string, name: string, r: Rate, note?: string): 
   note: `${r.requests} requests in ${r.seconds.toFixed(2)} s, ${CONCURRENCY} in flight${note ? `; ${note}` : ""}`,
 });
 
+
+/**
+ * The report rows of a section's results: floors become PASS/FAIL (`≥` for ratios and rates, `≤` for
+ * times in ms), everything else INFO.
+ * @example return toReportRows("verify", await benchVerify({ seconds }, log));
+ */
+export function toReportRows(section: string, rows: BenchRow[]): Row[] {
+  return rows.map((r): Row => ({
+    section,
+    case: r.name.split(/[:/(]/)[0]!.trim(),
+    metric: r.name,
+    value: `${num(r.value, r.value < 10 ? 2 : 0)} ${r.unit}`,
+    goal: r.floor !== undefined ? (r.unit === "ms" ? `≤ ${r.floor}` : `≥ ${r.floor}`) : "",
+    status: r.pass === undefined ? "INFO" : r.pass ? "PASS" : "FAIL",
+    detail: r.note ?? "",
+  }));
+}
