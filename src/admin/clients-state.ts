@@ -12,7 +12,7 @@ import type { AppDeps } from "../deps";
 import type { RevocationMark } from "../store/store";
 import { auditRow } from "./audit-write";
 import { actorOf, type Caller } from "./caller";
-import { toManaged, visibleClientRow, type ManagedClient } from "./client-view";
+import { toManaged, visibleClientRow, type ClientRow, type ManagedClient } from "./client-view";
 import { AdminError } from "./errors";
 
 function clientMark(deps: AppDeps, clientId: string, at: number): RevocationMark {
@@ -31,6 +31,16 @@ async function disabledBy(deps: AppDeps, clientId: string): Promise<string | nul
     .orderBy(desc(auditEvents.id))
     .limit(1);
   return row?.actor ?? null;
+}
+
+/**
+ * Refuse a developer's enabling of an app someone else (an operator) disabled; nothing to check for an
+ * enabled app or an operator.
+ * @example await assertMayEnable(deps, caller, row); // before any change, so a refusal changes nothing
+ */
+export async function assertMayEnable(deps: AppDeps, caller: Caller, row: ClientRow): Promise<void> {
+  if (caller.kind !== "developer" || row.disabledAt === null) return;
+  if ((await disabledBy(deps, row.id)) !== caller.accountId) throw new AdminError("forbidden", "an operator disabled this app; only an operator can enable it again");
 }
 
 /**
@@ -54,9 +64,7 @@ export async function setClientDisabled(deps: AppDeps, caller: Caller, id: strin
     ]);
     return toManaged({ ...row, disabledAt: now });
   }
-  if (caller.kind === "developer" && (await disabledBy(deps, id)) !== caller.accountId) {
-    throw new AdminError("forbidden", "an operator disabled this app; only an operator can enable it again");
-  }
+  await assertMayEnable(deps, caller, row);
   await deps.db.batch([
     deps.db.update(clients).set({ disabledAt: null }).where(eq(clients.id, id)),
     auditRow(deps.db, { type: "client.enabled", actor, subject: id }, now),

@@ -17,7 +17,7 @@ import { actorOf, type Caller } from "./caller";
 import { added, developerProblems } from "./client-policy";
 import { toManaged, visibleClientRow, type ManagedClient } from "./client-view";
 import { invalidInput, issueProblems, type InputProblem } from "./errors";
-import { setClientDisabled } from "./clients-state";
+import { assertMayEnable, setClientDisabled } from "./clients-state";
 
 /** Input of {@link createManagedClient}: the registry's fields, and an owner (operators only). */
 export type NewClient = z.input<typeof CreateClientInput> & { ownerAccountId?: string | null | undefined };
@@ -117,6 +117,8 @@ export async function updateManagedClient(deps: AppDeps, caller: Caller, id: str
     );
   }
   if (problems.length > 0) throw invalidInput(problems);
+  // Checked before anything is written: a refused enable must not leave the other changes half applied.
+  if (changes.disabled === false) await assertMayEnable(deps, caller, row);
 
   const owner = changes.ownerAccountId === undefined ? before.ownerAccountId : changes.ownerAccountId;
   const fields = [

@@ -252,6 +252,9 @@ describe.each(["embedded", "upstash"] as const)("clients (%s store)", (store) =>
       const refused = await h.call(alice.token, "PATCH", `/api/v1/clients/${c.client_id}`, { disabled: false });
       expect(refused.status).toBe(403);
       expect(await refused.json()).toMatchObject({ detail: "an operator disabled this app; only an operator can enable it again" });
+      // Refused as a whole: the other changes of the same request are not applied either.
+      expect((await h.call(alice.token, "PATCH", `/api/v1/clients/${c.client_id}`, { name: "sneaky", disabled: false })).status).toBe(403);
+      expect(((await (await h.call(op, "GET", `/api/v1/clients/${c.client_id}`)).json()) as ClientJson).name).toBe("toggled");
       expect((await h.call(op, "PATCH", `/api/v1/clients/${c.client_id}`, { disabled: false })).status).toBe(200);
     });
 
