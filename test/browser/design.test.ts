@@ -1,0 +1,300 @@
+/**
+ * One design for every page, checked in a real browser (Debian's Chromium through playwright-core) against
+ * the real Node server: the chooser (from `/authorize` and `/signin`), the dev picker, the account page and
+ * two error pages (a 400 and a 404), and a specimen of the blocks console pages will be built from (nav,
+ * wide tables that stack on a phone, forms, danger buttons, notices, a secret shown once), each at 1280 and
+ * 390 px wide, light and dark.
+ *
+ * For every page and variant: a doctype (standards mode), one `<main>`, one `<h1>`, the viewport meta,
+ * nothing wider than the window, no CSP violation, every button named and at least 44 px tall, and axe-core
+ * finding nothing `serious` or `critical`. Screenshots of everything go to test-artifacts/design/
+ * (gitignored) for a person to look at. Error pages carry a way out and the request id that is also in the
+ * `X-Request-Id` header and on the request's log line.
+ *
+ * The pages forbid every script (CSP), axe included: it runs in a context of its own with `bypassCSP`, and
+ * every other check runs with the CSP the pages really have.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AxeResults } from "axe-core";
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { chromium, type Browser, type BrowserContext, type Page, type Response as PageResponse } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../src/clients/registry";
+import { openDatabase } from "../../src/db/client";
+import { pkce } from "../support/login";
+import { startNodeServer, type NodeServer } from "../support/node-server";
+import { freePort, tempDir } from "../support/temp";
+import { specimenApp } from "./design-specimen";
+
+const CHROMIUM = "/usr/bin/chromium";
+// Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
+const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
+const ARTIFACTS = join(fileURLToPath(new URL("../../", import.meta.url)), "test-artifacts", "design");
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const CALLBACK = "http://127.0.0.1:9/cb"; // never reached: the chooser is as far as the flow goes here
+
+const dir = tempDir("authbridge-design-");
+let server: NodeServer;
+let specimen: ServerType;
+let specimenOrigin: string;
+let browser: Browser;
+let issuer: string;
+let clientId: string;
+let signedIn: Awaited<ReturnType<BrowserContext["storageState"]>>;
+
+/**
+ * The pages, each with the status it answers and whether it needs the signed-in browser; last, the specimen
+ * of the console's building blocks (design-specimen.tsx), served with the same headers by a server of its own.
+ */
+const PAGES: { name: string; url: () => string; status: number; session?: boolean; open?: (page: Page) => Promise<PageResponse | null> }[] = [
+  { name: "chooser", url: () => issuer + authorizePath(clientId), status: 200 },
+  { name: "signin", url: () => `${issuer}/signin`, status: 200 },
+  { name: "dev-picker", url: () => `${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`, status: 200 },
+  { name: "account", url: () => `${issuer}/account`, status: 200, session: true },
+  // The account page the moment it shows a new API key, its only view of the key (the answer to a POST).
+  { name: "account-new-key", url: () => `${issuer}/account`, status: 200, session: true, open: createKey },
+  { name: "error-unknown-app", url: () => issuer + authorizePath("client_doesnotexist"), status: 400 },
+  { name: "error-not-found", url: () => `${issuer}/auth/nope/start?intent=login&return_to=%2Faccount`, status: 404 },
+  { name: "console-specimen", url: () => `${specimenOrigin}/specimen`, status: 200 },
+];
+
+const VARIANTS = [
+  { width: 1280, dark: false },
+  { width: 1280, dark: true },
+  { width: 390, dark: false },
+  { width: 390, dark: true },
+] as const;
+type Variant = (typeof VARIANTS)[number];
+const label = (v: Variant) => `${v.width}-${v.dark ? "dark" : "light"}`;
+
+/** Create an API key on the account page; the answer is the page showing it once. */
+async function createKey(page: Page): Promise<PageResponse | null> {
+  await page.goto(`${issuer}/account`);
+  await page.fill('#api-keys input[name="name"]', "design-review");
+  const [res] = await Promise.all([page.waitForResponse((r) => r.url() === `${issuer}/account/api-keys` && r.request().method() === "POST"), page.getByRole("button", { name: "Create key" }).click()]);
+  await page.waitForLoadState();
+  return res;
+}
+
+/** An `/authorize` request without `provider`: the chooser, or an error page for an unknown client. */
+function authorizePath(client: string): string {
+  const params = new URLSearchParams({ response_type: "code", client_id: client, redirect_uri: CALLBACK, code_challenge: pkce().challenge, code_challenge_method: "S256", state: "design" });
+  return `/authorize?${params}`;
+}
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const port = await freePort();
+  issuer = `http://localhost:${port}`;
+  server = await startNodeServer({
+    cwd: dir.path,
+    port,
+    env: {
+      AUTHBRIDGE_ISSUER: issuer,
+      AUTHBRIDGE_DEV_LOGIN: "1",
+      HOST: "127.0.0.1",
+      LOG_FORMAT: "json",
+      // Every platform configured, so the chooser shows them all (nothing here ever reaches a platform).
+      GITHUB_CLIENT_ID: "gh-design",
+      GITHUB_CLIENT_SECRET: "gh-design-secret",
+      DISCORD_CLIENT_ID: "dc-design",
+      DISCORD_CLIENT_SECRET: "dc-design-secret",
+      SLACK_CLIENT_ID: "sl-design",
+      SLACK_CLIENT_SECRET: "sl-design-secret",
+      // Sixteen page loads per minute from one address is a person clicking fast, not an attack.
+      RATE_LIMIT_PER_MINUTE: "100000",
+    },
+  });
+  const { db, client: raw } = openDatabase({ url: `file:${dir.path}/.data/authbridge.db` });
+  clientId = (await createClient(db, { name: "Design review app", isPublic: true, redirectUris: [CALLBACK] })).client.id;
+  raw.close();
+  specimen = serve({ fetch: specimenApp().fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise<void>((resolve) => specimen.once("listening", () => resolve()));
+  specimenOrigin = `http://127.0.0.1:${(specimen.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+
+  // Sign in through the dev picker and link a second identity, so the account page has rows and actions.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`);
+  await page.fill('input[name="subject"]', "7");
+  await page.fill('input[name="username"]', "ada");
+  await Promise.all([page.waitForURL(`${issuer}/account`), page.getByRole("button", { name: "Sign in" }).click()]);
+  await page.click('a[href^="/auth/dev/start?intent=link"]');
+  await page.selectOption('select[name="impersonate"]', "discord");
+  await page.fill('input[name="subject"]', "8");
+  await page.fill('input[name="username"]', "ada.lovelace.with-a-rather-long-discord-name");
+  await Promise.all([page.waitForURL(`${issuer}/account`), page.getByRole("button", { name: "Sign in" }).click()]);
+  signedIn = await context.storageState();
+  await context.close();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await new Promise((resolve) => (specimen ? specimen.close(resolve) : resolve(undefined)));
+  dir.remove();
+});
+
+/** A browser context like a person's at this width and scheme (a phone below 500 px). */
+function newContext(v: Variant, opts: { session: boolean; bypassCSP?: boolean }): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: { width: v.width, height: v.width > 500 ? 900 : 844 },
+    ...(v.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    colorScheme: v.dark ? "dark" : "light",
+    ...(opts.session ? { storageState: signedIn } : {}),
+    ...(opts.bypassCSP ? { bypassCSP: true } : {}),
+  });
+}
+
+/** What the frame promises, read from the page as the browser built it. */
+function frameFacts(page: Page) {
+  return page.evaluate(() => ({
+    doctype: document.doctype?.name ?? null,
+    compatMode: document.compatMode,
+    mains: document.querySelectorAll("main").length,
+    h1s: document.querySelectorAll("h1").length,
+    viewport: document.querySelector('meta[name="viewport"]')?.getAttribute("content") ?? null,
+    lang: document.documentElement.lang,
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+  }));
+}
+
+/** Every control a finger must hit, with its height (form fields, buttons, links styled as buttons, nav links). */
+function targets(page: Page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>("button, .button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, nav a")].map((el) => ({
+      what: `${el.tagName.toLowerCase()} ${(el.textContent ?? "").trim() || el.getAttribute("name") || ""}`.trim(),
+      height: el.getBoundingClientRect().height,
+    })),
+  );
+}
+
+/** axe-core's findings and every button's accessible name (computed by axe, as assistive technology would). */
+async function audit(page: Page): Promise<{ results: AxeResults; buttons: string[] }> {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
+    // accessibleText reads axe's own tree of the page: set it up for the names, then let run build its own.
+    axe.setup();
+    const buttons = [...document.querySelectorAll("button, [role=button], input[type=submit], a.button")].map((el) => axe.commons.text.accessibleText(el));
+    axe.teardown();
+    const results = await axe.run(document, { resultTypes: ["violations"] });
+    return { results: JSON.parse(JSON.stringify(results)) as AxeResults, buttons };
+  });
+}
+
+describe.skipIf(!hasChromium)("one design for every page", () => {
+  it.each(VARIANTS.map((v) => [label(v), v] as const))("every page at %s: the frame, named buttons, 44 px targets, no CSP violation, no serious axe finding", async (_, v) => {
+    const problems: string[] = [];
+    const minor: string[] = [];
+    for (const session of [false, true]) {
+      const context = await newContext(v, { session });
+      const axeContext = await newContext(v, { session, bypassCSP: true });
+      for (const p of PAGES.filter((p) => !!p.session === session)) {
+        const where = `${p.name} ${label(v)}`;
+        const page = await context.newPage();
+        const cspErrors: string[] = [];
+        page.on("console", (m) => {
+          if (m.type() === "error" && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+        });
+        const res = p.open ? await p.open(page) : await page.goto(p.url());
+        expect(res?.status(), where).toBe(p.status);
+        await page.screenshot({ path: join(ARTIFACTS, `${p.name}-${label(v)}.png`), fullPage: true });
+
+        const facts = await frameFacts(page);
+        expect(facts, where).toEqual({ doctype: "html", compatMode: "CSS1Compat", mains: 1, h1s: 1, viewport: "width=device-width, initial-scale=1", lang: "en", overflow: expect.toSatisfy((n: number) => n <= 0) });
+        for (const t of await targets(page)) if (t.height < 44) problems.push(`${where}: ${t.what} is ${t.height.toFixed(1)} px tall`);
+        expect(cspErrors, where).toEqual([]);
+        await page.close();
+
+        const probe = await axeContext.newPage();
+        await (p.open ? p.open(probe) : probe.goto(p.url()));
+        const { results, buttons } = await audit(probe);
+        expect(results.passes.length, `${where}: axe ran its rules`).toBeGreaterThan(10);
+        for (const name of buttons) if (!name.trim()) problems.push(`${where}: a button without an accessible name`);
+        for (const violation of results.violations) {
+          const line = `${where}: ${violation.id} (${violation.impact}) ${violation.help}: ${violation.nodes.map((n) => n.target.join(" ")).join(", ")}`;
+          if (violation.impact === "serious" || violation.impact === "critical") problems.push(line);
+          else minor.push(line);
+        }
+        await probe.close();
+      }
+      await context.close();
+      await axeContext.close();
+    }
+    // Moderate and minor findings are printed for the person reviewing the screenshots, not failed on.
+    if (minor.length) console.log(`axe, moderate and minor:\n${minor.join("\n")}`);
+    expect(problems).toEqual([]);
+  }, 150_000);
+
+  it("platforms are named and marked on the chooser: a button per platform whose name says where it goes, its icon hidden from assistive technology", async () => {
+    const context = await newContext(VARIANTS[0], { session: false });
+    const page = await context.newPage();
+    await page.goto(`${issuer}${authorizePath(clientId)}`);
+    expect(await page.locator("h1").textContent()).toBe("Sign in to continue to Design review app");
+    const choices = page.locator("ul.choices a.button");
+    expect(await choices.allTextContents()).toEqual(["Continue with GitHub", "Continue with Discord", "Continue with Slack", "Continue with Dev login"]);
+    expect(await page.locator("ul.choices svg").evaluateAll((svgs) => svgs.map((s) => [s.getAttribute("data-platform"), s.getAttribute("aria-hidden")]))).toEqual([
+      ["github", "true"],
+      ["discord", "true"],
+      ["slack", "true"],
+      ["dev", "true"],
+    ]);
+    for (const name of ["GitHub", "Discord", "Slack"]) expect(await page.getByRole("link", { name: `Continue with ${name}` }).getAttribute("href")).toMatch(new RegExp(`^/auth/${name.toLowerCase()}/start\\?`));
+    // Focus shows: a keyboard's first stop is the first choice, ringed in both schemes.
+    for (const dark of [false, true]) {
+      await page.emulateMedia({ colorScheme: dark ? "dark" : "light" });
+      await page.reload(); // a fresh page: the keyboard starts from the top
+      await page.keyboard.press("Tab");
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const style = getComputedStyle(el);
+        return { text: el.textContent, outline: style.outlineStyle, width: style.outlineWidth, visible: el.matches(":focus-visible") };
+      });
+      expect(focused).toEqual({ text: "Continue with GitHub", outline: "solid", width: "3px", visible: true });
+      await page.screenshot({ path: join(ARTIFACTS, `focus-chooser-1280-${dark ? "dark" : "light"}.png`) });
+    }
+    // The dev picker marks each platform's section too.
+    await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`);
+    expect(await page.locator("legend svg").evaluateAll((svgs) => svgs.map((s) => s.getAttribute("data-platform")))).toEqual(["github", "discord", "slack"]);
+    await context.close();
+  }, 60_000);
+
+  it("an error page gives a way out and the request id that is in the X-Request-Id header and on the request's log line", async () => {
+    const context = await newContext(VARIANTS[2], { session: false });
+    const page = await context.newPage();
+    for (const p of PAGES.filter((p) => p.name.startsWith("error-"))) {
+      const res = await page.goto(p.url());
+      const id = res?.headers()["x-request-id"] ?? "";
+      expect(id, p.name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(await page.locator("#request-id").textContent(), p.name).toBe(`Request id: ${id} — quote it when you ask for help.`);
+      // No link was given for these errors: the page still leads somewhere.
+      expect(await page.locator("main a.button").getAttribute("href"), p.name).toBe("/");
+      const line = server
+        .output()
+        .split("\n")
+        .filter((l) => l.includes(id))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(line, p.name).toEqual([expect.objectContaining({ msg: "request", status: p.status, request_id: id })]);
+    }
+    // Every answer is named, whatever made it: a JSON route, a redirect, the problem+json 404.
+    for (const path of ["/healthz", "/account", "/no-such-page"]) {
+      const other = await fetch(`${issuer}${path}`, { redirect: "manual" });
+      expect(other.headers.get("x-request-id"), path).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    // A caller's X-Request-Id is never taken: an id anyone can choose could forge or collide with another's.
+    const chosen = await fetch(`${issuer}/signin`, { headers: { "X-Request-Id": "chosen-by-the-caller" } });
+    expect(chosen.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(server.output()).not.toContain("chosen-by-the-caller");
+    await context.close();
+  }, 60_000);
+});
