@@ -74,8 +74,8 @@ export function apiKeyChecker(deps: AppDeps, entitlements: SubjectEntitlements):
       scopes = narrow(key.scopes, current.scopes ?? []);
       roles = current.roles;
     } else {
-      // A client with no scope list is unrestricted for client_credentials; its keys then carry exactly theirs.
-      scopes = found.clientScopes.length > 0 ? narrow(key.scopes, found.clientScopes) : [...(key.scopes ?? [])];
+      // As for client_credentials: a client gets at most its allowed scopes (none when it has none).
+      scopes = narrow(key.scopes, found.clientScopes);
     }
     await noteApiKeyUse(deps.db, key, now);
     const sub = ownerId(key.owner);
