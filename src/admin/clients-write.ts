@@ -80,6 +80,8 @@ export async function createManagedClient(deps: AppDeps, caller: Caller, input: 
     createdAt: now,
     disabledAt: null,
     ownerAccountId: owner,
+    dynamicRegistration: false,
+    lastUsedAt: null,
   };
   const detail = { name: v.name, grants: v.grants, scopes: v.scopes, owner };
   await deps.db.batch([deps.db.insert(clients).values(row), auditRow(deps.db, { type: "client.created", actor: actorOf(caller), subject: row.id, detail }, now)]);

@@ -37,6 +37,25 @@ export interface Client {
   disabledAt: number | null;
   /** Hash of the secret; null for public clients. Only client authentication reads it. */
   secretHash: string | null;
+  /**
+   * Who brought the client in. Only `operator` clients (the CLI, the operator console) are first-party and
+   * skip the consent screen; a developer's app, a dynamically registered client and a metadata-document
+   * client are third-party.
+   */
+  origin: ClientOrigin;
+  /** Last use of a dynamically registered client (written at most once a day); null otherwise. */
+  lastUsedAt: number | null;
+}
+
+/** Where a client came from (see {@link Client.origin}). */
+export type ClientOrigin = "operator" | "developer" | "dynamic" | "metadata-document";
+
+/**
+ * Whether a client is first-party: created by an operator. Every other client asks the person's consent.
+ * @example if (!isFirstParty(client)) return consentPage(…);
+ */
+export function isFirstParty(client: Pick<Client, "origin">): boolean {
+  return client.origin === "operator";
 }
 
 const scopeToken = z.string().regex(SCOPE_TOKEN, SCOPE_TOKEN_RULE);
@@ -86,6 +105,8 @@ export function toClient(row: typeof clients.$inferSelect): Client {
     createdAt: row.createdAt,
     disabledAt: row.disabledAt,
     secretHash: row.secretHash,
+    origin: row.dynamicRegistration ? "dynamic" : row.ownerAccountId !== null ? "developer" : "operator",
+    lastUsedAt: row.lastUsedAt,
   };
 }
 
@@ -126,6 +147,8 @@ export async function createClient(db: Database, input: z.input<typeof CreateCli
     createdAt: now,
     disabledAt: null,
     ownerAccountId: null, // the CLI's clients are the operator's
+    dynamicRegistration: false,
+    lastUsedAt: null,
   };
   await db.batch([db.insert(clients).values(row), auditInsert(db, { type: "client.created", subject: id, detail: { name: v.name, grants: v.grants } }, now)]);
   return { client: toClient(row), secret };

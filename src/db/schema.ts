@@ -3,7 +3,7 @@
  * JSON lists are text columns holding JSON arrays. Migrations in `migrations/` are generated from this
  * file with `npm run db:generate`.
  */
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** A local account: a person (`user`) or a bot/workload (`bot`). */
 export const accounts = sqliteTable("accounts", {
@@ -65,7 +65,53 @@ export const clients = sqliteTable("clients", {
    * add one only without an action, and accounts are never deleted.
    */
   ownerAccountId: text("owner_account_id"),
+  /**
+   * Registered by the client itself at `POST /register` (RFC 7591): public, third-party, and forgotten
+   * once unused for a while (see clients/dynamic.ts).
+   */
+  dynamicRegistration: integer("dynamic_registration", { mode: "boolean" }).notNull().default(false),
+  /** Last use of a dynamically registered client (authorize or token), written at most once a day. */
+  lastUsedAt: integer("last_used_at"),
 });
+
+/**
+ * The APIs (resource servers, RFC 8707) tokens may be issued for, besides the default audience and a
+ * client's own `audiences`: any client may ask for one, and the scopes of its tokens stay within `scopes`.
+ */
+export const resources = sqliteTable("resources", {
+  /** The resource indicator, exactly as tokens carry it in `aud` (no normalisation at matching time). */
+  uri: text("uri").primaryKey(),
+  name: text("name").notNull(),
+  /** The scopes the resource understands, JSON array. */
+  scopes: text("scopes").notNull().default("[]"),
+  /** What each scope lets an app do, in words for the consent screen: JSON object scope → text. */
+  scopeDescriptions: text("scope_descriptions").notNull().default("{}"),
+  createdAt: integer("created_at").notNull(),
+});
+
+/**
+ * What an account let a third-party client have: per account, client and resource, the scopes approved
+ * (the union of every approval). A request for the same or fewer scopes skips the consent screen.
+ * No foreign key to `clients`: metadata-document clients are not rows.
+ */
+export const consents = sqliteTable(
+  "consents",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    clientId: text("client_id").notNull(),
+    /** The token audience the consent is for (a resource URI, or the default audience). */
+    resource: text("resource").notNull(),
+    scopes: text("scopes").notNull().default("[]"),
+    /** The client's name and redirect host when last approved, for "Connected apps". */
+    clientName: text("client_name").notNull(),
+    redirectHost: text("redirect_host").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.clientId, t.resource] })],
+);
 
 /**
  * API keys: personal (owned by an account) or service (owned by a client) — exactly one owner. Only a
