@@ -30,8 +30,13 @@ function quoted(value: string): string {
   return `"${value.replace(/[\x00-\x1f\x7f]/g, "").replace(/["\\]/g, "\\$&")}"`;
 }
 
-function challenge(params: Array<[string, string]>): string {
-  return `Bearer ${params.map(([k, v]) => `${k}=${quoted(v)}`).join(", ")}`;
+/**
+ * `Bearer k="v", …`. With `resourceMetadataUrl` the challenge ends with `resource_metadata` (RFC 9728 §5.1):
+ * how a client that has never heard of this API finds the authorization server to get a token from.
+ */
+function challenge(params: Array<[string, string]>, resourceMetadataUrl?: string): string {
+  const all: Array<[string, string]> = resourceMetadataUrl === undefined ? params : [...params, ["resource_metadata", resourceMetadataUrl]];
+  return `Bearer ${all.map(([k, v]) => `${k}=${quoted(v)}`).join(", ")}`;
 }
 
 function json(status: number, body: Record<string, string>, headers: Record<string, string> = {}): Response {
@@ -42,35 +47,40 @@ function json(status: number, body: Record<string, string>, headers: Record<stri
 }
 
 /** 401 without an error code: the request carried no bearer token at all (RFC 6750 §3.1). */
-export function missingToken(realm: string): Response {
-  return json(401, { error: "unauthorized", error_description: "a bearer token is required" }, { "www-authenticate": challenge([["realm", realm]]) });
+export function missingToken(realm: string, resourceMetadataUrl?: string): Response {
+  return json(401, { error: "unauthorized", error_description: "a bearer token is required" }, { "www-authenticate": challenge([["realm", realm]], resourceMetadataUrl) });
 }
 
 /** 400 `invalid_request`: an Authorization header using the Bearer scheme that is not one token. */
-export function malformedRequest(realm: string, description: string): Response {
+export function malformedRequest(realm: string, description: string, resourceMetadataUrl?: string): Response {
   return json(
     400,
     { error: "invalid_request", error_description: description },
-    { "www-authenticate": challenge([["realm", realm], ["error", "invalid_request"], ["error_description", description]]) },
+    { "www-authenticate": challenge([["realm", realm], ["error", "invalid_request"], ["error_description", description]], resourceMetadataUrl) },
   );
 }
 
 /** 401 `invalid_token`. */
-export function invalidToken(realm: string, description: string): Response {
+export function invalidToken(realm: string, description: string, resourceMetadataUrl?: string): Response {
   return json(
     401,
     { error: "invalid_token", error_description: description },
-    { "www-authenticate": challenge([["realm", realm], ["error", "invalid_token"], ["error_description", description]]) },
+    { "www-authenticate": challenge([["realm", realm], ["error", "invalid_token"], ["error_description", description]], resourceMetadataUrl) },
   );
 }
 
 /** 403 `insufficient_scope`, naming the scopes the request needs (RFC 6750 §3). */
-export function insufficientScope(scopes: string[], description: string): Response {
+export function insufficientScope(scopes: readonly string[], description: string, resourceMetadataUrl?: string): Response {
   const scope = scopes.join(" ");
   return json(
     403,
     { error: "insufficient_scope", error_description: description, ...(scope ? { scope } : {}) },
-    { "www-authenticate": challenge([["error", "insufficient_scope"], ...(scope ? [["scope", scope] as [string, string]] : []), ["error_description", description]]) },
+    {
+      "www-authenticate": challenge(
+        [["error", "insufficient_scope"], ...(scope ? [["scope", scope] as [string, string]] : []), ["error_description", description]],
+        resourceMetadataUrl,
+      ),
+    },
   );
 }
 

@@ -10,6 +10,13 @@
  *   jwksUrl: "https://auth.example.com/.well-known/jwks.json" });
  * const app = new Hono<{ Variables: AuthVariables }>();
  * app.get("/reports", auth, requireScopes("reports:read"), (c) => c.json({ sub: c.var.auth.sub }));
+ *
+ * @example
+ * // An MCP server (or any API clients discover on their own): RFC 9728 metadata plus a challenge naming it.
+ * const resource = "https://api.example.com/mcp";
+ * app.route("/", protectedResourceMetadata({ resource, authorizationServers: ["https://auth.example.com"], scopes: ["repos:read"] }));
+ * app.all("/mcp", requireAuth({ issuer: "https://auth.example.com", audience: resource, jwksUrl,
+ *   resourceMetadataUrl: protectedResourceMetadataUrl(resource) }), handler);
  */
 import type { MiddlewareHandler } from "hono";
 import { looksLikeApiKey } from "../apikeys/format";
@@ -21,6 +28,7 @@ import { createRevocationCheck, type RevocationStats } from "./revocation";
 import { createTokenVerifier, type AuthInfo, type JwtAuthInfo } from "./token";
 
 export type { ApiKeyStats } from "./api-keys";
+export { protectedResourceMetadata, protectedResourceMetadataUrl, type BearerMethod, type ProtectedResourceMetadata, type ProtectedResourceMetadataOptions } from "./resource-metadata";
 export type { Algorithm, RequireAuthOptions } from "./options";
 export type { AccessTokenClaims, ApiKeyAuthInfo, ApiKeyClaims, AuthInfo, JwtAuthInfo } from "./token";
 
@@ -44,12 +52,19 @@ export interface AuthStats extends RevocationStats, ApiKeyStats {
 /** The middleware, with its counters. */
 export type AuthMiddleware = MiddlewareHandler<AuthEnv> & { stats(): AuthStats };
 
-function respond(err: unknown, realm: string): Response {
+function respond(err: unknown, realm: string, metadataUrl: string | undefined): Response {
   if (err instanceof VerifierUnavailable) return unavailable(err.message);
-  if (err instanceof TokenRejected) return invalidToken(realm, err.message);
+  if (err instanceof TokenRejected) return invalidToken(realm, err.message, metadataUrl);
   // Not ours to classify: fail closed without leaking anything.
-  return invalidToken(realm, "the token could not be verified");
+  return invalidToken(realm, "the token could not be verified", metadataUrl);
 }
+
+/**
+ * The `resource_metadata` URL of the requireAuth that let a request through, for the guards after it
+ * (requireScopes, requireRoles), which are built without options. Keyed by the request's context, the one
+ * object every handler of a request shares; never part of `c.var`, which stays `{ auth }`.
+ */
+const metadataUrls = new WeakMap<object, string>();
 
 /**
  * Require a valid access token. Options are validated here, once (throws on bad options). Sets
@@ -65,6 +80,10 @@ function respond(err: unknown, realm: string): Response {
  * `c.var.auth` has `tokenType: "api_key"`, `keyId`, the owner as `sub`, and `claims` synthesised from the
  * answer (`iss` = `issuer`, `aud` = the first audience, `jti` = the key id, `exp` only if the key expires).
  * `scopes`, {@link requireScopes} and {@link requireRoles} apply to keys as to tokens.
+ *
+ * With `resourceMetadataUrl`, every challenge (401, 400, and the 403s here and in the guards after it)
+ * ends with `resource_metadata="…"` (RFC 9728 §5.1). Audiences match exactly, as strings: a token for
+ * `https://api.example.com/` is not one for `https://api.example.com/mcp`.
  * @example app.use("/api/*", requireAuth({ issuer, audience: "https://api.example.com", keys: jwks, revocation: "store", store }));
  * @example app.use("/api/*", requireAuth({ issuer, audience, jwksUrl, introspection: { url, clientId, clientSecret }, apiKeys: { cacheSeconds: 30 } }));
  */
@@ -75,19 +94,19 @@ export function requireAuth(options: RequireAuthOptions): AuthMiddleware {
   const counters = { verifications: 0, cacheHits: 0, storeChecks: 0, introspections: 0, keyCacheHits: 0, keyIntrospections: 0 };
   const revoked = createRevocationCheck(o, counters);
   const checkKey = createApiKeyCheck(o, counters);
-  const { realm, now, scopes: required } = o;
+  const { realm, now, scopes: required, resourceMetadataUrl: metadataUrl } = o;
 
   const middleware: MiddlewareHandler<AuthEnv> = async (c, next) => {
     const token = bearerToken(c.req.header("authorization"));
-    if (token === undefined) return missingToken(realm);
-    if (token === "") return malformedRequest(realm, "the Authorization header must be Bearer and one token");
+    if (token === undefined) return missingToken(realm, metadataUrl);
+    if (token === "") return malformedRequest(realm, "the Authorization header must be Bearer and one token", metadataUrl);
 
     const t = now();
     let auth: AuthInfo | undefined;
     try {
       // Routed by prefix: a key is never tried as a JWT, nor a JWT as a key.
       if (looksLikeApiKey(token)) {
-        if (checkKey === null) return invalidToken(realm, "API keys are not accepted here");
+        if (checkKey === null) return invalidToken(realm, "API keys are not accepted here", metadataUrl);
         const checked = checkKey(token, t);
         // A cached key on Node comes back as is: no promise to wait for on the hot path.
         auth = checked instanceof Promise ? await checked : checked;
@@ -101,18 +120,19 @@ export function requireAuth(options: RequireAuthOptions): AuthMiddleware {
         } else {
           counters.cacheHits++;
         }
-        if (revoked && (await revoked(jwt, token, t))) return invalidToken(realm, "the token has been revoked");
+        if (revoked && (await revoked(jwt, token, t))) return invalidToken(realm, "the token has been revoked", metadataUrl);
         auth = jwt;
       }
     } catch (err) {
-      return respond(err, realm);
+      return respond(err, realm, metadataUrl);
     }
 
     if (required.length > 0) {
       const missing = required.filter((s) => !auth.scopes.includes(s));
-      if (missing.length > 0) return insufficientScope(required, `the token lacks scope: ${missing.join(" ")}`);
+      if (missing.length > 0) return insufficientScope(required, `the token lacks scope: ${missing.join(" ")}`, metadataUrl);
     }
     c.set("auth", auth);
+    if (metadataUrl !== undefined) metadataUrls.set(c, metadataUrl);
     await next();
   };
   return Object.assign(middleware, {
@@ -135,7 +155,7 @@ export function requireScopes(...scopes: string[]): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const auth = authOf(c, "requireScopes");
     const missing = scopes.filter((s) => !auth.scopes.includes(s));
-    if (missing.length > 0) return insufficientScope(scopes, `the token lacks scope: ${missing.join(" ")}`);
+    if (missing.length > 0) return insufficientScope(scopes, `the token lacks scope: ${missing.join(" ")}`, metadataUrls.get(c));
     await next();
   };
 }
@@ -149,7 +169,7 @@ export function requireRoles(...roles: string[]): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const auth = authOf(c, "requireRoles");
     const missing = roles.filter((r) => !auth.roles.includes(r));
-    if (missing.length > 0) return insufficientScope([], `the token lacks role: ${missing.join(" ")}`);
+    if (missing.length > 0) return insufficientScope([], `the token lacks role: ${missing.join(" ")}`, metadataUrls.get(c));
     await next();
   };
 }

@@ -93,6 +93,13 @@ export interface RequireAuthOptions {
   /** `realm` of the `WWW-Authenticate` challenge (default: the first audience). */
   realm?: string;
   /**
+   * Where this API's RFC 9728 metadata is served (https, or http on loopback), e.g. what
+   * `protectedResourceMetadataUrl(resource)` returns. Every challenge — the 401s, the 400, and the 403s of
+   * `scopes`, `requireScopes` and `requireRoles` — then carries `resource_metadata="…"` (RFC 9728 §5.1), which
+   * is how MCP clients and other clients that were never configured for this API find its authorization server.
+   */
+  resourceMetadataUrl?: string;
+  /**
    * Clock in epoch ms. For tests only (to move time past `exp` or a cache window); the remote JWKS
    * cooldown always uses the real clock.
    */
@@ -207,7 +214,7 @@ const isMarkReader = (v: unknown): v is MarkReader =>
 
 const OPTION_NAMES = new Set<string>([
   "issuer", "audience", "jwksUrl", "keys", "algorithms", "clockToleranceSeconds", "signatureEngine", "scopes",
-  "revocation", "introspection", "apiKeys", "store", "storeCacheMs", "cache", "jwks", "realm", "now",
+  "revocation", "introspection", "apiKeys", "store", "storeCacheMs", "cache", "jwks", "realm", "resourceMetadataUrl", "now",
 ] satisfies (keyof RequireAuthOptions)[]);
 
 /** Options after validation, with defaults applied. */
@@ -226,6 +233,8 @@ export interface ResolvedOptions {
   apiKeys: { url: string; clientId: string; clientSecret: string; timeoutMs: number; cacheMs: number; maxEntries: number } | null;
   maxEntries: number;
   realm: string;
+  /** Added to every challenge as `resource_metadata` when set. */
+  resourceMetadataUrl: string | undefined;
   now: () => number;
   /** True when `now` came from the options (tests): jose must then be given the same clock. */
   clockInjected: boolean;
@@ -298,6 +307,7 @@ export function resolveOptions(input: RequireAuthOptions): ResolvedOptions {
   const maxAgeSeconds = numberIn(p, "jwks.maxAgeSeconds", jwks?.maxAgeSeconds, 600, 1, 86_400, false);
   const timeoutMs = numberIn(p, "jwks.timeoutMs", jwks?.timeoutMs, 5000, 100, 30_000);
   if (o.realm !== undefined && (typeof o.realm !== "string" || o.realm.length === 0 || o.realm.length > 200)) p.add("realm", "must be 1-200 characters");
+  const resourceMetadataUrl = o.resourceMetadataUrl !== undefined && secureUrl(p, "resourceMetadataUrl", o.resourceMetadataUrl) ? o.resourceMetadataUrl : undefined;
   if (o.now !== undefined && typeof o.now !== "function") p.add("now", "must be a function returning epoch ms");
 
   if (p.list.length > 0) throw new Error(`requireAuth: invalid options\n${p.list.map((l) => `  - ${l}`).join("\n")}`);
@@ -317,6 +327,7 @@ export function resolveOptions(input: RequireAuthOptions): ResolvedOptions {
     apiKeys,
     maxEntries,
     realm: (o.realm as string | undefined) ?? audience[0] ?? issuer,
+    resourceMetadataUrl,
     now: now ?? Date.now,
     clockInjected: now !== undefined,
     signatureEngine,
