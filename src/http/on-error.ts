@@ -36,6 +36,7 @@ export function unavailableDependency(err: unknown): string | undefined {
 function typedAnswer(err: Error, c: Context): Response | undefined {
   if (err instanceof OAuthError) {
     const headers: Record<string, string> = err.basicChallenge ? { "WWW-Authenticate": 'Basic realm="authbridge", charset="UTF-8"' } : {};
+    if (err.retryAfterSeconds !== undefined) headers["Retry-After"] = String(err.retryAfterSeconds);
     return oauthJson(c, err.status, err.code, err.description, headers);
   }
   if (err instanceof BearerError) {
@@ -67,17 +68,19 @@ const OAUTH_FORMAT: ErrorFormat = {
   internal: (c) => oauthJson(c, 500, "server_error", "internal error"),
 };
 
+// The request id (http/request-log.ts) ties these lines to the request's own log line and to the id a
+// person reads on an error page or in the `X-Request-Id` header.
 function handlerFor(logger: Logger, format: ErrorFormat) {
   return (err: Error, c: Context): Response => {
     const typed = typedAnswer(err, c);
     if (typed) return typed;
     const down = unavailableDependency(err);
     if (down) {
-      logger.warn("dependency unavailable", { dependency: down, path: c.req.path, error: err.message });
+      logger.warn("dependency unavailable", { dependency: down, path: c.req.path, error: err.message, request_id: c.get("requestId") });
       return format.unavailable(c, down);
     }
     if (err instanceof HTTPException && err.status < 500) return format.badRequest(c, err.status, err.message);
-    logger.error("unhandled error", { path: c.req.path, name: err.name, error: err.message });
+    logger.error("unhandled error", { path: c.req.path, name: err.name, error: err.message, request_id: c.get("requestId") });
     return format.internal(c);
   };
 }
