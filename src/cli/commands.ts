@@ -3,13 +3,20 @@
  * result. Input is validated here BEFORE anything is written, and problems are named by flag.
  */
 import type { z } from "zod";
-import { CreateClientInput, createClient, describeClient, listClients, rotateClientSecret } from "../clients/registry";
+import { actorOf, CLI_CALLER } from "../admin/caller";
+import { resetClientSecret } from "../admin/clients-state";
+import { createManagedClient } from "../admin/clients-write";
+import { rotateSigningKey } from "../admin/signing-keys";
+import { CreateClientInput, describeClient, listClients } from "../clients/registry";
 import type { Database } from "../db/client";
 import type { AppDeps } from "../deps";
-import { blockAccountEverywhere, unblockAccountEverywhere } from "./account-commands";
+import { accountChecks, accountRuns } from "./account-commands";
 import { apiKeyChecks, apiKeyRuns } from "./api-key-commands";
 import { UsageError, type ParsedArgs } from "./args";
-import { disableClientEverywhere } from "./client-commands";
+import { auditChecks, auditRuns } from "./audit-commands";
+import { clientChecks, clientRuns } from "./client-commands";
+import { presentClient } from "./present";
+import { asCli, CLIENT_FLAGS, flagLine, serviceDeps } from "./services";
 
 /**
  * What a command gets: the database always, AUTHBRIDGE_SECRET when its spec needs `secret` (or
@@ -24,26 +31,11 @@ export interface CliContext {
 /** One command's run. */
 export type CommandRun = (args: ParsedArgs, ctx: CliContext) => Promise<unknown>;
 
-// Field of the validated input → the flag it came from, so errors speak the operator's language.
-const CREATE_FLAGS: Record<string, string> = {
-  name: "--name",
-  isPublic: "--public",
-  grants: "--grant",
-  scopes: "--scopes",
-  redirectUris: "--redirect-uri",
-  audiences: "--audience",
-  introspectAudiences: "--introspect",
-};
-
 /** Problems of a zod error, one per issue, each naming the flag (and the offending value of a repeatable one). */
 function flagProblems(error: z.ZodError, input: Record<string, unknown>): string[] {
   return error.issues.map((issue) => {
-    const [field, index] = issue.path;
-    const flag = CREATE_FLAGS[String(field)] ?? `--${String(field)}`;
-    const list = input[String(field)];
-    const value = typeof index === "number" && Array.isArray(list) ? ` ${JSON.stringify(list[index])}` : "";
-    const message = issue.code === "invalid_value" && field === "grants" ? `unknown grant type` : issue.message;
-    return `${flag}${value}: ${message}`;
+    const message = issue.code === "invalid_value" && issue.path[0] === "grants" ? `unknown grant type` : issue.message;
+    return flagLine(CLIENT_FLAGS, issue.path, message, input);
   });
 }
 
@@ -71,6 +63,9 @@ export function createClientInput(values: ParsedArgs["values"]) {
 /** Checks of a command's values that need more than the spec (run before anything is opened). */
 export const checks: Record<string, (args: ParsedArgs) => void> = {
   "clients create": ({ values }) => void createClientInput(values),
+  ...clientChecks,
+  ...accountChecks,
+  ...auditChecks,
   ...apiKeyChecks,
 };
 
@@ -82,21 +77,24 @@ export const runs: Record<string, CommandRun> = {
     const d = deps(ctx);
     // Creates the first key, or proves AUTHBRIDGE_SECRET opens the stored ones before adding one sealed under it.
     await d.keys.current().catch((e: Error) => Promise.reject(new Error(`cannot open the current signing key (${e.message}): is AUTHBRIDGE_SECRET the server's?`)));
-    const kid = await d.keys.rotate();
+    const { current } = await rotateSigningKey(d, actorOf(CLI_CALLER));
     const published = (await d.keys.publicKeys()).map((k) => k.kid);
-    return { current: kid, published };
+    return { current, published };
   },
-  "clients create": async ({ values }, { db }) => {
-    const { client, secret } = await createClient(db, createClientInput(values));
-    return { ...describeClient(client), ...(secret ? { client_secret: secret } : {}) };
+  // Creating and resetting go through the management services too, so their audit rows carry the actor `cli`.
+  "clients create": async ({ values }, ctx) => {
+    const input = createClientInput(values);
+    const { client, secret } = await asCli(CLIENT_FLAGS, input, () => createManagedClient(serviceDeps(ctx), CLI_CALLER, input));
+    return { ...presentClient(client), ...(secret ? { client_secret: secret } : {}) };
   },
+  // The whole registry in one array, oldest first, as before pages existed (`clients show` reads one).
   "clients list": async (_args, { db }) => (await listClients(db)).map(describeClient),
-  "clients disable": async ({ positionals }, ctx) => describeClient(await disableClientEverywhere(deps(ctx), positionals.CLIENT_ID!)),
-  "clients rotate-secret": async ({ positionals }, { db }) => {
-    const { client, secret } = await rotateClientSecret(db, positionals.CLIENT_ID!);
+  "clients rotate-secret": async ({ positionals }, ctx) => {
+    const { client, secret } = await resetClientSecret(serviceDeps(ctx), CLI_CALLER, positionals.CLIENT_ID!);
     return { client_id: client.id, client_secret: secret };
   },
-  "accounts block": async ({ positionals }, ctx) => blockAccountEverywhere(deps(ctx), positionals.ACCOUNT_ID!),
-  "accounts unblock": async ({ positionals }, ctx) => unblockAccountEverywhere(deps(ctx), positionals.ACCOUNT_ID!),
+  ...clientRuns,
+  ...accountRuns,
+  ...auditRuns,
   ...apiKeyRuns,
 };

@@ -34,6 +34,9 @@ export interface CommandSpec {
 
 const GRANTS = "authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange";
 
+/** What the client commands print: the management API's client, never a secret or its hash. */
+const CLIENT_JSON = '{ "client_id", "name", "public", "grants", "scopes", "redirect_uris", "audiences", "introspect_audiences", "owner_account_id", "created_at", "disabled_at" }';
+
 /** Every command, in the order help lists them. */
 export const COMMANDS: CommandSpec[] = [
   {
@@ -65,7 +68,7 @@ export const COMMANDS: CommandSpec[] = [
       audience: { type: "string", multiple: true, value: "AUDIENCE", description: "an audience the client may ask tokens for (repeatable)" },
       introspect: { type: "string", multiple: true, value: "AUDIENCE", description: "may introspect tokens issued for AUDIENCE: a resource server (repeatable)" },
     },
-    prints: '{ "client_id", …, "client_secret"? }',
+    prints: '{ "client_id", …, "owner_account_id", …, "client_secret"? }',
     needs: "database",
   },
   {
@@ -77,12 +80,47 @@ export const COMMANDS: CommandSpec[] = [
     needs: "database",
   },
   {
+    name: "clients show",
+    summary: "show one client and who owns it (never a secret or its hash)",
+    positionals: [{ name: "CLIENT_ID", description: "the client" }],
+    options: {},
+    prints: CLIENT_JSON,
+    needs: "database",
+  },
+  {
+    name: "clients update",
+    summary: "change a client's name, scopes, redirect URIs, audiences, grants or introspection (a list option replaces the list)",
+    positionals: [{ name: "CLIENT_ID", description: "the client to change" }],
+    options: {
+      name: { type: "string", value: "NAME", description: "new display name" },
+      scopes: {
+        type: "string",
+        value: '"A B"',
+        description: 'the scopes it may be given, space-separated, replacing the list; "" lifts the restriction (its users\' entitlements alone decide)',
+      },
+      "redirect-uri": { type: "string", multiple: true, value: "URI", description: 'a redirect URI (repeatable; the given ones replace the list; "" alone empties it)' },
+      audience: { type: "string", multiple: true, value: "AUDIENCE", description: 'an audience it may ask tokens for (repeatable; replaces the list; "" alone empties it)' },
+      grant: { type: "string", multiple: true, value: "GRANT", description: `a grant type (repeatable; replaces the list): ${GRANTS}` },
+      introspect: { type: "string", multiple: true, value: "AUDIENCE", description: 'may introspect tokens issued for AUDIENCE (repeatable; replaces the list; "" alone empties it)' },
+    },
+    prints: `${CLIENT_JSON}, as changed (the result must pass the rules of clients create)`,
+    needs: "database",
+  },
+  {
     name: "clients disable",
-    summary: "disable a client and revoke its live access tokens at once",
+    summary: "disable a client: its live access tokens and its API keys stop at once",
     positionals: [{ name: "CLIENT_ID", description: "the client to disable" }],
     options: {},
-    prints: "the client, with disabled_at",
+    prints: `${CLIENT_JSON}, with disabled_at`,
     needs: "everything",
+  },
+  {
+    name: "clients enable",
+    summary: "enable a disabled client again (tokens and API keys revoked by the disable stay revoked)",
+    positionals: [{ name: "CLIENT_ID", description: "the client to enable" }],
+    options: {},
+    prints: `${CLIENT_JSON}, with disabled_at null`,
+    needs: "database",
   },
   {
     name: "clients rotate-secret",
@@ -93,8 +131,37 @@ export const COMMANDS: CommandSpec[] = [
     needs: "database",
   },
   {
+    name: "clients delete",
+    summary: "delete a client and its API keys; its tokens and its keys' tokens stop at once (audit rows stay)",
+    positionals: [{ name: "CLIENT_ID", description: "the client to delete" }],
+    options: {},
+    prints: '{ "client_id", "deleted": true, "api_keys_deleted": [KEY_ID, …] }',
+    needs: "everything",
+  },
+  {
+    name: "accounts list",
+    summary: "list accounts, newest first; search by account id, platform username or display name",
+    positionals: [],
+    options: {
+      query: { type: "string", value: "TEXT", description: "an account id (exact), or part of a platform username or display name (any case)" },
+      limit: { type: "string", value: "N", description: "at most N accounts (1 to 200; default 50)" },
+      before: { type: "string", value: "CURSOR", description: 'the next page: the "next" of the previous answer' },
+    },
+    prints: '{ "items": [ { "id", "kind", "display_name", "blocked_at", "identities", … } ], "next"? }',
+    needs: "database",
+  },
+  {
+    name: "accounts show",
+    summary: "show an account: identities, entitlements with the rule behind each, sessions, whether it is blocked",
+    positionals: [{ name: "ACCOUNT_ID", description: "the account" }],
+    options: {},
+    prints: '{ "id", "blocked", "identities", "entitlements": { "scopes": [ { "scope", "held", "granted_by" } ], "roles" }, "sessions", … }',
+    // The explanation evaluates the server's rules document, which is part of its configuration.
+    needs: "everything",
+  },
+  {
     name: "accounts block",
-    summary: "block an account and revoke every session and token it holds",
+    summary: "block an account: every session, token and API key it holds stops at once",
     positionals: [{ name: "ACCOUNT_ID", description: "the account to block" }],
     options: {},
     prints: '{ "account_id", "blocked_at" }',
@@ -107,6 +174,22 @@ export const COMMANDS: CommandSpec[] = [
     options: {},
     prints: '{ "account_id", "blocked": false }',
     needs: "everything",
+  },
+  {
+    name: "audit list",
+    summary: "read the audit log, newest first: who did what to which client, account or key",
+    positionals: [],
+    options: {
+      type: { type: "string", value: "TYPE", description: "only events of this type, e.g. account.blocked, client.updated, client.deleted" },
+      account: { type: "string", value: "ACCOUNT_ID", description: "only events about this account or done by it" },
+      client: { type: "string", value: "CLIENT_ID", description: "only events about this client or done by it" },
+      since: { type: "string", value: "TIME", description: "from this time on: ISO 8601, e.g. 2026-01-31T12:00:00Z or 2026-01-31 (UTC)" },
+      until: { type: "string", value: "TIME", description: "before this time (same format)" },
+      limit: { type: "string", value: "N", description: "at most N events (1 to 200; default 50)" },
+      before: { type: "string", value: "CURSOR", description: 'the next (older) page: the "next" of the previous answer' },
+    },
+    prints: '{ "items": [ { "id", "at", "type", "actor", "subject", "detail" } ], "next"? }',
+    needs: "database",
   },
   {
     name: "api-keys create",
@@ -149,9 +232,22 @@ function commandsNeeding(needs: CommandSpec["needs"]): string {
   return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}` : (names[0] ?? "");
 }
 
+/** `text` broken at spaces into lines of at most `width` characters (a terminal's width, roughly). */
+function wrap(text: string, width = 110): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  return [...lines, line].join("\n");
+}
+
 const ENVIRONMENT = `Environment: the server's own configuration — DATABASE_URL, DATABASE_AUTH_TOKEN, AUTHBRIDGE_SECRET,
 UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN (see the README).
-${commandsNeeding("database")} read only DATABASE_URL and DATABASE_AUTH_TOKEN.
+${wrap(`${commandsNeeding("database")} read only DATABASE_URL and DATABASE_AUTH_TOKEN.`)}
 ${commandsNeeding("secret")} reads those and AUTHBRIDGE_SECRET.`;
 
 /** The environment paragraph of the help of a command that needs the secret. */

@@ -1,0 +1,96 @@
+/**
+ * The CLI's JSON for what the management services return. Field names and formats are the management
+ * API's (snake_case, ISO 8601 times in UTC, `null` for "none"), so a script can move between
+ * `authbridge …` and `/api/v1/…` without translating. Nothing here ever carries a secret or a hash: the
+ * services' views have none to begin with.
+ */
+import type { AccountDetail, AccountSummary } from "../admin/accounts";
+import type { AuditEntry } from "../admin/audit-log";
+import type { ManagedClient } from "../admin/client-view";
+import type { Page } from "../admin/pagination";
+import type { SessionView } from "../admin/sessions";
+import type { Reason } from "../rules/explain";
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * A client: the fields of `clients list` plus its owner (null for an operator's client).
+ * @example presentClient(await getManagedClient(deps, CLI_CALLER, id)).owner_account_id
+ */
+export function presentClient(c: ManagedClient) {
+  return {
+    client_id: c.id,
+    name: c.name,
+    public: c.isPublic,
+    grants: c.grants,
+    scopes: c.scopes,
+    redirect_uris: c.redirectUris,
+    audiences: c.audiences,
+    introspect_audiences: c.introspectAudiences,
+    owner_account_id: c.ownerAccountId,
+    created_at: iso(c.createdAt),
+    disabled_at: iso(c.disabledAt),
+  };
+}
+
+/**
+ * A list page as the API answers it: `{ "items": [...], "next"? }`, `next` only when there is another page.
+ * @example presentPage(await listAuditEvents(deps, {}), presentAuditEntry)
+ */
+export function presentPage<T, U>(page: Page<T>, present: (item: T) => U): { items: U[]; next?: string } {
+  const items = page.items.map(present);
+  return page.next === undefined ? { items } : { items, next: page.next };
+}
+
+/** An account in a list: who it is on which platforms. */
+export function presentAccountSummary(a: AccountSummary) {
+  return { id: a.id, kind: a.kind, display_name: a.displayName, created_at: iso(a.createdAt), blocked_at: iso(a.blockedAt), identities: a.identities };
+}
+
+/** One reason an entitlement is granted: the rule (as a JSON path into the rules document), its conditions, its grant entry and the identity that matched. */
+const presentReason = (r: Reason) => ({ rule: `$.rules[${r.rule}]`, when: r.when, grant: r.grant, identity_id: r.identity });
+
+/** A live session. */
+export function presentSession(s: SessionView) {
+  return { id: s.id, account_id: s.accountId, user_agent: s.userAgent, created_at: iso(s.createdAt), last_seen_at: iso(s.lastSeenAt) };
+}
+
+/**
+ * One account in full: the API's account detail, with `blocked` spelled out and its live sessions (the API
+ * serves those at `/api/v1/sessions?account=ID`; at a terminal one answer is handier).
+ * @example presentAccountDetail(await getAccountDetail(deps, id), await listAccountSessions(deps, id))
+ */
+export function presentAccountDetail(a: AccountDetail, sessions: SessionView[]) {
+  return {
+    id: a.id,
+    kind: a.kind,
+    display_name: a.displayName,
+    created_at: iso(a.createdAt),
+    blocked: a.blockedAt !== null,
+    blocked_at: iso(a.blockedAt),
+    identities: a.identities.map((i) => ({
+      id: i.id,
+      provider: i.provider,
+      subject: i.subject,
+      username: i.username,
+      email: i.email,
+      email_verified: i.emailVerified,
+      avatar: i.avatar,
+      facts: i.facts,
+      facts_updated_at: iso(i.factsUpdatedAt),
+      stale_at: iso(i.staleAt),
+      created_at: iso(i.createdAt),
+    })),
+    entitlements: {
+      derived_at: iso(a.entitlements.derivedAt),
+      scopes: a.entitlements.scopes.map((s) => ({ scope: s.scope, held: s.held, granted_by: s.reasons.map(presentReason) })),
+      roles: a.entitlements.roles.map((r) => ({ role: r.role, held: r.held, granted_by: r.reasons.map(presentReason) })),
+    },
+    sessions: sessions.map(presentSession),
+  };
+}
+
+/** One audit event. */
+export function presentAuditEntry(e: AuditEntry) {
+  return { id: e.id, at: new Date(e.at).toISOString(), type: e.type, actor: e.actor, subject: e.subject, detail: e.detail };
+}
