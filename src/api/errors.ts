@@ -55,5 +55,5 @@ function asProblem(err: Error): Error {
  */
 export function apiErrorHandler(logger: Logger) {
   const handle = errorHandler(logger);
-  return (err: Error, c: Context): Response => handle(asProblem(err), c);
+  return (err: Error, c: Context): Response | Promise<Response> => handle(asProblem(err), c);
 }

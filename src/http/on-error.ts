@@ -12,6 +12,7 @@ import type { Logger } from "../lib/log";
 import { StoreUnavailableError } from "../store/store";
 import { TimeoutError } from "../lib/timeout";
 import { invalidToken, malformedRequest, missingToken } from "../verify/challenge";
+import { errorPage } from "../ui/error-page";
 import { problem } from "./problem";
 
 /** Realm of our own bearer-protected endpoints (`/userinfo`). */
@@ -51,10 +52,29 @@ function typedAnswer(err: Error, c: Context): Response | undefined {
 
 /** How one route group words the errors that are not typed: a dependency down, a bad request, a bug. */
 interface ErrorFormat {
-  unavailable(c: Context, dependency: string): Response;
-  badRequest(c: Context, status: number, message: string): Response;
-  internal(c: Context): Response;
+  unavailable(c: Context, dependency: string): Response | Promise<Response>;
+  badRequest(c: Context, status: number, message: string): Response | Promise<Response>;
+  internal(c: Context): Response | Promise<Response>;
 }
+
+/**
+ * A person's browser navigating (not an API call): such requests get the HTML error page, with its way out
+ * and request id, instead of problem+json. Browsers say so with `Sec-Fetch-Mode: navigate`; older ones
+ * with an `Accept` that prefers HTML. JSON routes (`/api/`, `/.well-known/`) always answer JSON.
+ */
+function isPageRequest(c: Context): boolean {
+  const path = c.req.path;
+  if (path.startsWith("/api/") || path.startsWith("/.well-known/")) return false;
+  if (c.req.header("sec-fetch-mode") === "navigate") return true;
+  const accept = c.req.header("accept") ?? "";
+  return c.req.method === "GET" && accept.includes("text/html");
+}
+
+const PAGE_FORMAT: ErrorFormat = {
+  unavailable: (c) => errorPage(c, { status: 503, title: "Temporarily unavailable", message: "A service this page needs is not answering. Please try again in a moment." }),
+  badRequest: (c, status) => errorPage(c, { status, title: "Request not understood", message: "This address or form could not be read." }),
+  internal: (c) => errorPage(c, { status: 500, title: "Something went wrong", message: "The error was logged. Please try again; if it keeps happening, quote the request id below." }),
+};
 
 const PROBLEM_FORMAT: ErrorFormat = {
   unavailable: (c, down) => problem(c, 503, "Service Unavailable", `${down} unavailable`),
@@ -70,10 +90,11 @@ const OAUTH_FORMAT: ErrorFormat = {
 
 // The request id (http/request-log.ts) ties these lines to the request's own log line and to the id a
 // person reads on an error page or in the `X-Request-Id` header.
-function handlerFor(logger: Logger, format: ErrorFormat) {
-  return (err: Error, c: Context): Response => {
+function handlerFor(logger: Logger, apiFormat: ErrorFormat, pages = false) {
+  return (err: Error, c: Context): Response | Promise<Response> => {
     const typed = typedAnswer(err, c);
     if (typed) return typed;
+    const format = pages && isPageRequest(c) ? PAGE_FORMAT : apiFormat;
     const down = unavailableDependency(err);
     if (down) {
       logger.warn("dependency unavailable", { dependency: down, path: c.req.path, error: err.message, request_id: c.get("requestId") });
@@ -86,11 +107,12 @@ function handlerFor(logger: Logger, format: ErrorFormat) {
 }
 
 /**
- * The app's `onError`: problem+json for whatever no route group answered itself.
+ * The app's `onError`: problem+json for whatever no route group answered itself, or the HTML error page
+ * when a browser navigated there.
  * @example app.onError(errorHandler(logger));
  */
 export function errorHandler(logger: Logger) {
-  return handlerFor(logger, PROBLEM_FORMAT);
+  return handlerFor(logger, PROBLEM_FORMAT, true);
 }
 
 /**
@@ -101,7 +123,8 @@ export function oauthErrorHandler(logger: Logger) {
   return handlerFor(logger, OAUTH_FORMAT);
 }
 
-/** 404 handler in problem+json. */
-export function notFound(c: Context): Response {
+/** 404 handler: problem+json, or the HTML error page for a browser navigating to an unknown page. */
+export function notFound(c: Context): Response | Promise<Response> {
+  if (isPageRequest(c)) return errorPage(c, { status: 404, title: "Page not found", message: "There is no page at this address." });
   return problem(c, 404, "Not Found");
 }
