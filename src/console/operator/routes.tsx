@@ -1,11 +1,12 @@
-/** @jsxRuntime automatic */
-/** @jsxImportSource hono/jsx */
-/** The operator's side of the console: every client, account, session, signing key and the audit log. */
+/**
+ * The operator's side of the console: every client, account, session, API key, signing key and the audit
+ * log. Registered from the one table (./table.ts) behind the gate in ../routes.ts, which lets only
+ * operators reach `/console/admin/*`.
+ */
 import { Hono } from "hono";
-import { listManagedClients } from "../../admin/client-view";
 import type { AppDeps } from "../../deps";
 import type { ConsoleEnv } from "../guard";
-import { consolePage } from "../layout";
+import { OPERATOR_ROUTES } from "./table";
 
 /**
  * Routes under `/console/admin/` (the gate in ../routes.ts lets only operators in).
@@ -13,43 +14,6 @@ import { consolePage } from "../layout";
  */
 export function operatorConsoleRoutes(deps: AppDeps) {
   const app = new Hono<ConsoleEnv>();
-
-  app.get("/console/admin/clients", async (c) => {
-    const viewer = c.var.viewer;
-    const { items } = await listManagedClients(deps, viewer.asOperator, { limit: 100 });
-    return consolePage(
-      c,
-      viewer,
-      { title: "Clients", active: "clients" },
-      <>
-        <h1>Clients</h1>
-        <div class="table-wrap">
-          <table class="stack">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Client id</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((a) => (
-                <tr>
-                  <td data-label="Name">{a.name}</td>
-                  <td data-label="Client id">
-                    <code>{a.id}</code>
-                  </td>
-                  <td data-label="Owner">{a.ownerAccountId ? <code>{a.ownerAccountId}</code> : "operator"}</td>
-                  <td data-label="Status">{a.disabledAt === null ? "Enabled" : "Disabled"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </>,
-    );
-  });
-
+  for (const r of OPERATOR_ROUTES) app.on(r.method, r.path, (c) => r.handle(c, deps));
   return app;
 }
