@@ -33,7 +33,7 @@ const CONCURRENCY = 100;
  * revoked refresh family (`family`) per 10 live sessions. Per-mark bytes are reported so other mixes can be
  * recomputed.
  */
-const MARKS_PER_SESSION: Record<Exclude<MarkKind, "account" | "client">, number> = { jti: 0.1, session: 0.1, family: 0.1 };
+const MARKS_PER_SESSION: Record<Exclude<MarkKind, "account" | "client" | "consent">, number> = { jti: 0.1, session: 0.1, family: 0.1 };
 /** Keys of each type whose MEMORY USAGE is averaged. */
 const SAMPLE = 200;
 /** Redis prefix of a production deployment (the adapter's default). */

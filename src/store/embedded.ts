@@ -13,6 +13,7 @@ import { isBusyError } from "../db/busy-retry";
 import { sqliteFilePath } from "../db/client";
 import {
   ENTITLEMENTS_FIELD,
+  MARK_ID_SEPARATOR,
   REFRESH_MARKS,
   entitlementsKey,
   StoreUnavailableError,
@@ -72,7 +73,7 @@ ON CONFLICT(key) DO UPDATE SET value = excluded.value, spent = NULL, expires_at 
 const READ_TOKEN = `
 SELECT e.value AS value, e.spent AS spent, (
   SELECT MAX(CAST(m.value AS INTEGER)) FROM state_entries m
-  WHERE m.key IN (${REFRESH_MARKS.map((m) => `'${markKeyPrefix(m.kind)}' || json_extract(e.value, '$.${m.field}')`).join(", ")})
+  WHERE m.key IN (${REFRESH_MARKS.map((m) => `'${markKeyPrefix(m.kind)}' || ${m.fields.map((f) => `json_extract(e.value, '$.${f}')`).join(` || '${MARK_ID_SEPARATOR}' || `)}`).join(", ")})
     AND m.expires_at > ?2) AS newest, (
   SELECT p.value FROM state_entries p
   WHERE p.key = '${entitlementsKey("")}' || json_extract(e.value, '$.${ENTITLEMENTS_FIELD}') AND p.expires_at > ?2) AS entitlements

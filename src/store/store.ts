@@ -11,9 +11,10 @@
 /**
  * Kinds of revocation marks, the one list every mark key is built from (TypeScript, the Lua scripts and the
  * embedded store's SQL). A mark's value is the time (epoch ms) of revocation. `family` covers a grant (its
- * refresh tokens and the access tokens issued from it), `client` the tokens of a disabled client.
+ * refresh tokens and the access tokens issued from it), `client` the tokens of a disabled client, `consent`
+ * the tokens one client holds for one account (a "Connected apps" revoke; id: {@link consentMarkId}).
  */
-export const MARK_KINDS = ["jti", "session", "family", "account", "client"] as const;
+export const MARK_KINDS = ["jti", "session", "family", "account", "client", "consent"] as const;
 
 /** One kind of revocation mark. */
 export type MarkKind = (typeof MARK_KINDS)[number];
@@ -204,7 +205,8 @@ export interface MarkableAccessToken {
 
 /**
  * Every mark that can revoke an access token: its own `jti`, its grant (a revoked refresh token or a
- * detected reuse, RFC 7009 §2.1), its session, its account and its client. One definition for
+ * detected reuse, RFC 7009 §2.1), its session, its account, its client, and its client's hold on its
+ * account (a revoked consent). One definition for
  * introspection, userinfo and `requireAuth({ revocation: "store" })`, so no path forgets one.
  */
 export function accessTokenMarkRefs(t: MarkableAccessToken): MarkRef[] {
@@ -212,6 +214,7 @@ export function accessTokenMarkRefs(t: MarkableAccessToken): MarkRef[] {
     { kind: "jti", id: t.jti },
     { kind: "account", id: t.sub },
     { kind: "client", id: t.client_id },
+    { kind: "consent", id: consentMarkId(t.sub, t.client_id) },
   ];
   if (t.sid !== undefined) refs.push({ kind: "session", id: t.sid });
   if (t.gid !== undefined) refs.push({ kind: "family", id: t.gid });
@@ -236,22 +239,38 @@ export function markKey(ref: MarkRef): string {
   return markKeyPrefix(ref.kind) + ref.id;
 }
 
+/** What joins the fields of a mark id made of several (`consent`: account, then client). */
+export const MARK_ID_SEPARATOR = "|";
+
 /**
- * The marks that cover a refresh family, each with the record field holding its id: what a rotation and a
+ * The id of the `consent` mark of a client's tokens for an account. Account ids never contain the
+ * separator, so no two (account, client) pairs share an id whatever a client id holds.
+ * @example consentMarkId("acct_1", "https://app.example.com/client.json") // "acct_1|https://app.example.com/client.json"
+ */
+export function consentMarkId(accountId: string, clientId: string): string {
+  return `${accountId}${MARK_ID_SEPARATOR}${clientId}`;
+}
+
+/** The record fields whose values, joined by {@link MARK_ID_SEPARATOR}, form a mark's id. */
+type MarkFields = readonly [keyof RefreshRecord, ...(keyof RefreshRecord)[]];
+
+/**
+ * The marks that cover a refresh family, each with the record fields holding its id: what a rotation and a
  * refresh token's introspection check. The rotate script and the embedded store's SQL are generated from it.
  */
 export const REFRESH_MARKS = [
-  { kind: "family", field: "family" },
-  { kind: "session", field: "sid" },
-  { kind: "account", field: "sub" },
-] as const satisfies readonly { kind: MarkKind; field: keyof RefreshRecord }[];
+  { kind: "family", fields: ["family"] },
+  { kind: "session", fields: ["sid"] },
+  { kind: "account", fields: ["sub"] },
+  { kind: "consent", fields: ["sub", "clientId"] },
+] as const satisfies readonly { kind: MarkKind; fields: MarkFields }[];
 
 /**
  * The marks that can revoke a refresh token (see {@link REFRESH_MARKS}).
  * @example await store.newestMark(refreshMarkRefs(record));
  */
 export function refreshMarkRefs(record: RefreshRecord): MarkRef[] {
-  return REFRESH_MARKS.map((m) => ({ kind: m.kind, id: record[m.field] }));
+  return REFRESH_MARKS.map((m) => ({ kind: m.kind, id: m.fields.map((f) => String(record[f])).join(MARK_ID_SEPARATOR) }));
 }
 
 /**

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  consentMarkId,
   entitlementsKey,
   isCoveredByMark,
   type RefreshRecord,
@@ -195,14 +196,14 @@ export function defineStoreContract(name: string, setup: () => Promise<StoreCont
       expect(await store.rotateRefresh(rotation(uid("rt"), record))).toEqual({ outcome: "unknown" });
     });
 
-    for (const kind of ["family", "session", "account"] as const) {
+    for (const kind of ["family", "session", "account", "consent"] as const) {
       it(`revoked when a ${kind} mark covers the token (boundary at iat*1000)`, async () => {
         const { key, record } = await seed();
-        const id = kind === "family" ? record.family : kind === "session" ? record.sid : record.sub;
+        const id = kind === "family" ? record.family : kind === "session" ? record.sid : kind === "account" ? record.sub : consentMarkId(record.sub, record.clientId);
         await store.revoke([{ kind, id, at: record.iat * 1000 - 1, ttlSeconds: 60 }]);
         const input = rotation(key, record);
         expect((await store.rotateRefresh({ ...input, now: input.now })).outcome).toBe("rotated");
-        const { key: key2, record: rec2 } = await seed({ family: record.family, sid: record.sid, sub: record.sub });
+        const { key: key2, record: rec2 } = await seed({ family: record.family, sid: record.sid, sub: record.sub, clientId: record.clientId });
         await store.revoke([{ kind, id, at: rec2.iat * 1000, ttlSeconds: 60 }]);
         expect(await store.rotateRefresh(rotation(key2, rec2))).toEqual({ outcome: "revoked", record: rec2 });
       });

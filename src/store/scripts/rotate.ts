@@ -1,8 +1,8 @@
-import { ENTITLEMENTS_FIELD, REFRESH_MARKS, entitlementsKey, markKeyPrefix, type MarkKind, type RefreshRecord } from "../store";
+import { ENTITLEMENTS_FIELD, MARK_ID_SEPARATOR, REFRESH_MARKS, entitlementsKey, markKeyPrefix, type MarkKind, type RefreshRecord } from "../store";
 
-/** Lua expression for the prefixed key of the mark of `kind` whose id is the record's `field`. */
-function luaMarkKey(kind: MarkKind, field: keyof RefreshRecord): string {
-  return `prefix .. '${markKeyPrefix(kind)}' .. rec.${field}`;
+/** Lua expression for the prefixed key of the mark of `kind` whose id is the record's `fields`, joined. */
+function luaMarkKey(kind: MarkKind, fields: readonly (keyof RefreshRecord)[]): string {
+  return `prefix .. '${markKeyPrefix(kind)}' .. ${fields.map((f) => `rec.${f}`).join(` .. '${MARK_ID_SEPARATOR}' .. `)}`;
 }
 
 /**
@@ -39,9 +39,9 @@ local nowArg = ARGV[3]
 local now = tonumber(nowArg)
 if rec.exp * 1000 <= now then return {'unknown'} end
 local prefix = ARGV[1]
-local familyKey = ${luaMarkKey("family", "family")}
+local familyKey = ${luaMarkKey("family", ["family"])}
 local newest = nil
-for _, key in ipairs({${REFRESH_MARKS.map((m) => luaMarkKey(m.kind, m.field)).join(", ")}}) do
+for _, key in ipairs({${REFRESH_MARKS.map((m) => luaMarkKey(m.kind, m.fields)).join(", ")}}) do
   local v = tonumber(redis.call('GET', key))
   if v ~= nil and (newest == nil or v > newest) then newest = v end
 end
@@ -73,4 +73,4 @@ return {'rotated', raw, successor, redis.call('GET', entKey) or ''}
 `;
 
 /** SHA-1 of {@link ROTATE_LUA} (checked by test/store/scripts.test.ts). */
-export const ROTATE_SHA1 = "6ed2cc55067af11a90f87acb5d73bb1f61499cb2";
+export const ROTATE_SHA1 = "c7b2552daaa6d8f589ce70c4bc0c1616c553183f";
