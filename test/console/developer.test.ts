@@ -95,9 +95,9 @@ describe("a developer's apps", () => {
     expect(res.html).toContain("A public app has no secret");
     const id = clientIdIn(res.html);
     const detail = await open(dana, `/console/apps/${id}`);
-    expect(detail.html).toContain("<code>https://spa.example.com/cb</code>");
-    expect(detail.html).toContain("<code>authorization_code</code>");
-    expect(detail.html).toContain("<code>refresh_token</code>");
+    expect(detail.html).toContain(`<code class="id">https://spa.example.com/cb</code>`);
+    expect(detail.html).toContain(`<code class="id">authorization_code</code>`);
+    expect(detail.html).toContain(`<code class="id">refresh_token</code>`);
     expect(detail.html).not.toContain("Reset secret"); // nothing to reset
     expect((await open(dana, `/console/apps/${id}/reset-secret`)).status).toBe(409);
   });
@@ -138,8 +138,8 @@ describe("a developer's apps", () => {
     const page = await open(dana, res.location!);
     expect(page.html).toContain("Your changes were saved.");
     expect(page.html).toContain("<h1>Edited</h1>");
-    expect(page.html).toContain("<code>https://edited.example/cb</code>");
-    expect(page.html).toContain("<code>https://other.example.com</code>");
+    expect(page.html).toContain(`<code class="id">https://edited.example/cb</code>`);
+    expect(page.html).toContain(`<code class="id">https://other.example.com</code>`);
     expect(page.html).toMatch(/value="profile" checked/);
     expect(page.html).not.toMatch(/value="repos:read" checked/);
     const [updated] = await auditOf(t, "client.updated", id);

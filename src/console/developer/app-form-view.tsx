@@ -5,6 +5,7 @@
  * later (name, redirect URIs, scopes, audiences): the client type never changes, and grants are chosen once.
  */
 import { FieldProblem, invalidAttrs, type FormProblem } from "../shared/forms";
+import { CHOICE_INPUT, CHOICE_LABEL } from "../shared/styles";
 import { GRANT_CHOICES, type AppFormValues } from "./app-form";
 
 /** Inputs of {@link AppFields}. */
@@ -29,7 +30,7 @@ function ScopeChoices(props: { values: AppFormValues; problems: readonly FormPro
           <p class="hint">What the app may ask for. You can allow only scopes you are entitled to yourself.</p>
           {props.offered.map((s) => (
             <label class="check">
-              <input type="checkbox" name="scope" value={s} checked={props.values.scopes.includes(s)} />
+              <input type="checkbox" name="scope" value={s} checked={props.values.scopes.includes(s)} style={CHOICE_INPUT} />
               <code>{s}</code>
             </label>
           ))}
@@ -45,14 +46,14 @@ function KindChoice(props: { values: AppFormValues; problems: readonly FormProbl
     <fieldset id="kind">
       <legend>Type</legend>
       <FieldProblem problems={props.problems} field="kind" />
-      <label class="check">
-        <input type="radio" name="kind" value="confidential" checked={props.values.kind === "confidential"} />
+      <label class="check" style={CHOICE_LABEL}>
+        <input type="radio" name="kind" value="confidential" checked={props.values.kind === "confidential"} style={CHOICE_INPUT} />
         <span>
           Confidential <span class="hint">A server that can keep a secret. It gets a client secret.</span>
         </span>
       </label>
-      <label class="check">
-        <input type="radio" name="kind" value="public" checked={props.values.kind === "public"} />
+      <label class="check" style={CHOICE_LABEL}>
+        <input type="radio" name="kind" value="public" checked={props.values.kind === "public"} style={CHOICE_INPUT} />
         <span>
           Public <span class="hint">A browser, desktop or mobile app: no secret, signs people in with PKCE.</span>
         </span>
@@ -68,8 +69,8 @@ function GrantChoices(props: { values: AppFormValues; problems: readonly FormPro
       <legend>How it gets tokens</legend>
       <FieldProblem problems={props.problems} field="grants" />
       {GRANT_CHOICES.map((g) => (
-        <label class="check">
-          <input type="checkbox" name="grant" value={g.value} checked={props.values.grants.includes(g.value)} />
+        <label class="check" style={CHOICE_LABEL}>
+          <input type="checkbox" name="grant" value={g.value} checked={props.values.grants.includes(g.value)} style={CHOICE_INPUT} />
           <span>
             {g.label} <span class="hint">{g.hint}</span>
           </span>

@@ -9,6 +9,7 @@ import type { ManagedClient } from "../../admin/client-view";
 import { When } from "../../ui/when";
 import { CsrfField, FormProblems, PostButton, type FormProblem } from "../shared/forms";
 import { SecretOnce } from "../shared/secret";
+import { ACTION_ROWS } from "../shared/styles";
 import { type AppFormValues } from "./app-form";
 import { AppFields } from "./app-form-view";
 
@@ -21,17 +22,18 @@ const kindOf = (a: ManagedClient) => (a.isPublic ? "Public" : "Confidential");
 /** An app's status in words. */
 const statusOf = (a: ManagedClient) => (a.disabledAt === null ? "Enabled" : "Disabled");
 
-/** A list of values as code, or a dash. */
+/** A list of values as code, one per line (URIs are long), or a muted word when there are none. */
 function CodeList(props: { items: readonly string[]; none: string }) {
   if (props.items.length === 0) return <span class="muted">{props.none}</span>;
   return (
-    <ul class="bullets">
-      {props.items.map((x) => (
-        <li>
-          <code>{x}</code>
-        </li>
+    <>
+      {props.items.map((x, i) => (
+        <>
+          {i > 0 ? <br /> : null}
+          <code class="id">{x}</code>
+        </>
       ))}
-    </ul>
+    </>
   );
 }
 
@@ -214,7 +216,7 @@ export function AppDetail(props: AppDetailProps) {
             <>
               {" "}
               <span class="muted">
-                (since <When at={app.disabledAt} now={props.now} />)
+                (disabled <When at={app.disabledAt} now={props.now} />)
               </span>
             </>
           ) : null}
@@ -254,7 +256,7 @@ export function AppDetail(props: AppDetailProps) {
       </form>
 
       <h2 id="actions">Actions</h2>
-      <ul id="app-actions">
+      <ul id="app-actions" style={ACTION_ROWS}>
         {app.isPublic ? null : (
           <ActionRow title="Reset the secret" hint="The app gets a new secret, shown once; the current one stops working at once.">
             <a class="button" href={`${path}/reset-secret`} aria-label={`Reset secret of app ${app.name}`}>

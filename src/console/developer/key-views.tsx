@@ -10,6 +10,7 @@ import { When } from "../../ui/when";
 import { ConfirmAction } from "../shared/confirm";
 import { CsrfField, FieldProblem, FormProblems, invalidAttrs, type FormProblem } from "../shared/forms";
 import { SecretOnce } from "../shared/secret";
+import { CHOICE_INPUT } from "../shared/styles";
 
 /** What the create form holds, as typed (re-shown when it comes back with problems). */
 export interface KeyFormValues {
@@ -132,7 +133,7 @@ export function KeysPage(props: KeysPageProps) {
               <p class="hint">Tick none for everything you are entitled to, as that changes.</p>
               {props.entitled.map((s) => (
                 <label class="check">
-                  <input type="checkbox" name="scope" value={s} checked={values.scopes.includes(s)} />
+                  <input type="checkbox" name="scope" value={s} checked={values.scopes.includes(s)} style={CHOICE_INPUT} />
                   <code>{s}</code>
                 </label>
               ))}

@@ -5,6 +5,7 @@
  * what it acts on, and the summary of what is wrong with a form that came back.
  */
 import type { Child } from "hono/jsx";
+import { FIELD_PROBLEM, WRAP_ANYWHERE } from "./styles";
 
 /**
  * The session-bound form token; every console POST must carry it (src/console/guard.ts checks it).
@@ -56,7 +57,7 @@ export interface FormProblem {
 export function FormProblems(props: { problems: readonly FormProblem[]; title?: Child }) {
   if (props.problems.length === 0) return null;
   return (
-    <div class="notice alert" role="alert" id="form-problems">
+    <div class="notice alert" role="alert" id="form-problems" style={WRAP_ANYWHERE}>
       <p>
         <strong>{props.title ?? "Please fix the following:"}</strong>
       </p>
@@ -85,7 +86,7 @@ export function FieldProblem(props: { problems: readonly FormProblem[]; field: s
   const mine = props.problems.filter((p) => p.field === props.field);
   if (mine.length === 0) return null;
   return (
-    <span class="hint" id={`${props.field}-problem`}>
+    <span class="hint" id={`${props.field}-problem`} style={FIELD_PROBLEM}>
       <strong>{mine.map((p) => p.message).join(" ")}</strong>
     </span>
   );

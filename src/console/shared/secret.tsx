@@ -6,6 +6,7 @@
  * entry's address and no later page — and console pages are `no-store`.
  */
 import type { Child } from "hono/jsx";
+import { NOTICE_HEADING } from "./styles";
 
 /** Inputs of {@link SecretOnce}. */
 export interface SecretOnceProps {
@@ -25,7 +26,9 @@ export interface SecretOnceProps {
 export function SecretOnce(props: SecretOnceProps) {
   return (
     <section class="notice" aria-labelledby={`${props.id}-title`}>
-      <h2 id={`${props.id}-title`}>{props.label}</h2>
+      <h2 id={`${props.id}-title`} style={NOTICE_HEADING}>
+        {props.label}
+      </h2>
       <p>
         <strong>Copy it now: it will not be shown again.</strong> Only a hash of it is kept, so nobody can show it to you later.
       </p>
