@@ -20,7 +20,8 @@ export interface ProtectedResourceMetadataOptions {
   /**
    * The resource identifier: the URL clients call, exactly as tokens name it in `aud` and clients send it as
    * `resource` (RFC 8707), e.g. `https://api.example.com/mcp`. https (http only on localhost), no query or
-   * fragment.
+   * fragment, in canonical form (lower-case host, no default port, `https://api.example.com/` for a bare host):
+   * the string registered with `resources add`, byte for byte.
    */
   resource: string;
   /** Issuer URLs of the authorization servers that mint tokens for it, e.g. `["https://auth.example.com"]`. */
@@ -54,8 +55,11 @@ const OPTION_NAMES = new Set<string>([
   "resource", "authorizationServers", "scopes", "bearerMethods", "resourceName", "cacheSeconds", "alsoAtRoot",
 ] satisfies (keyof ProtectedResourceMetadataOptions)[]);
 
-/** https anywhere, http only on loopback; no query or fragment (the well-known URI is derived from it). */
-function identifierUrl(problems: string[], path: string, v: unknown): URL | undefined {
+/**
+ * https anywhere, http only on loopback; no query or fragment (the well-known URI is derived from it).
+ * `canonical`: also spelled as the URL parser writes it (resources; issuers conventionally have no `/`).
+ */
+function identifierUrl(problems: string[], path: string, v: unknown, canonical = false): URL | undefined {
   if (typeof v !== "string" || !URL.canParse(v)) {
     problems.push(`${path}: must be an absolute URL`);
     return undefined;
@@ -64,6 +68,10 @@ function identifierUrl(problems: string[], path: string, v: unknown): URL | unde
   if (!(url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname)))) problems.push(`${path}: must be https (http only on localhost)`);
   else if (url.search !== "" || url.hash !== "" || v.includes("#") || v.includes("?")) problems.push(`${path}: must have no query or fragment`);
   else if (url.username !== "" || url.password !== "") problems.push(`${path}: must have no user name or password`);
+  // Audiences and resource indicators match as exact strings, and authbridge stores a resource as the URL
+  // parser writes it: a spelling that differs (`https://API.example.com`, no `/` after a bare host) would
+  // send clients asking for a resource nobody registered.
+  else if (canonical && url.href !== v) problems.push(`${path}: must be written in canonical form, ${JSON.stringify(url.href)}`);
   else return url;
   return undefined;
 }
@@ -75,7 +83,7 @@ function identifierUrl(problems: string[], path: string, v: unknown): URL | unde
  */
 export function protectedResourceMetadataUrl(resource: string): string {
   const problems: string[] = [];
-  const url = identifierUrl(problems, "resource", resource);
+  const url = identifierUrl(problems, "resource", resource, true);
   if (!url) throw new Error(`protectedResourceMetadataUrl: ${problems.join("; ")}`);
   return `${url.origin}${wellKnownPath(url)}`;
 }
@@ -99,7 +107,7 @@ function resolve(input: ProtectedResourceMetadataOptions): Resolved {
   if (!isObject) problems.push("options: must be an object");
   for (const name of Object.keys(o)) if (!OPTION_NAMES.has(name)) problems.push(`${name}: not an option of protectedResourceMetadata`);
 
-  const resource = identifierUrl(problems, "resource", o.resource);
+  const resource = identifierUrl(problems, "resource", o.resource, true);
   const servers: string[] = [];
   if (!Array.isArray(o.authorizationServers) || o.authorizationServers.length === 0) problems.push("authorizationServers: must be a non-empty list of issuer URLs");
   else o.authorizationServers.forEach((s, i) => identifierUrl(problems, `authorizationServers[${i}]`, s) && servers.push(s as string));
@@ -124,7 +132,7 @@ function resolve(input: ProtectedResourceMetadataOptions): Resolved {
   const path = wellKnownPath(resource);
   return {
     document: {
-      // As given, not URL-normalised: clients send it back verbatim as `resource`, and audiences match exactly.
+      // Clients send it back verbatim as `resource`; it is already canonical (checked above).
       resource: o.resource as string,
       authorization_servers: servers,
       scopes_supported: [...new Set(scopes)],

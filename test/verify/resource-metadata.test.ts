@@ -74,10 +74,10 @@ describe("protectedResourceMetadata (RFC 9728)", () => {
   });
 
   it("a resource without a path is served at the bare well-known URI; a trailing slash is dropped from the path; the resource stays as written", async () => {
-    const root = new Hono().route("/", protectedResourceMetadata({ ...prmOptions, resource: "https://api.example.com" }));
+    const root = new Hono().route("/", protectedResourceMetadata({ ...prmOptions, resource: "https://api.example.com/" }));
     const res = await root.request("/.well-known/oauth-protected-resource");
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { resource: string }).resource).toBe("https://api.example.com");
+    expect(((await res.json()) as { resource: string }).resource).toBe("https://api.example.com/");
 
     const slash = new Hono().route("/", protectedResourceMetadata({ ...prmOptions, resource: "https://api.example.com/mcp/" }));
     const doc = (await (await slash.request("/.well-known/oauth-protected-resource/mcp")).json()) as { resource: string };
@@ -116,10 +116,10 @@ describe("protectedResourceMetadata (RFC 9728)", () => {
 
   it("protectedResourceMetadataUrl derives the RFC 9728 URL", () => {
     expect(protectedResourceMetadataUrl(MCP)).toBe(PRM_URL);
-    expect(protectedResourceMetadataUrl("https://api.example.com")).toBe("https://api.example.com/.well-known/oauth-protected-resource");
     expect(protectedResourceMetadataUrl("https://api.example.com/")).toBe("https://api.example.com/.well-known/oauth-protected-resource");
     expect(protectedResourceMetadataUrl("http://localhost:3001/a/mcp/")).toBe("http://localhost:3001/.well-known/oauth-protected-resource/a/mcp");
     expect(() => protectedResourceMetadataUrl("http://api.example.com/mcp")).toThrow(/https/);
+    expect(() => protectedResourceMetadataUrl("https://api.example.com")).toThrow(/canonical form, "https:\/\/api.example.com\/"/);
   });
 
   it("bad options throw once, naming every problem", () => {
@@ -129,6 +129,10 @@ describe("protectedResourceMetadata (RFC 9728)", () => {
     expect(bad({ ...prmOptions, resource: "https://api.example.com/mcp?tenant=1" })).toThrow(/no query or fragment/);
     expect(bad({ ...prmOptions, resource: "https://u:p@api.example.com/mcp" })).toThrow(/user name/);
     expect(bad({ ...prmOptions, resource: "mcp" })).toThrow(/absolute URL/);
+    // Not as the registry stores it (and as clients then send it): refused, naming the canonical spelling.
+    expect(bad({ ...prmOptions, resource: "https://API.example.com/mcp" })).toThrow(/canonical form, "https:\/\/api.example.com\/mcp"/);
+    expect(bad({ ...prmOptions, resource: "https://api.example.com:443/mcp" })).toThrow(/canonical form/);
+    expect(bad({ ...prmOptions, resource: "https://api.example.com/a/../mcp" })).toThrow(/canonical form/);
     expect(bad({ ...prmOptions, authorizationServers: [] })).toThrow(/authorizationServers/);
     expect(bad({ ...prmOptions, authorizationServers: ["http://auth.example.com"] })).toThrow(/authorizationServers\[0\]/);
     expect(bad({ ...prmOptions, scopes: ["a b"] })).toThrow(/scopes\[0\]/);
