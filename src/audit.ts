@@ -22,7 +22,12 @@ export type AuditType =
   | "entitlements.changed"
   | "api_key.created"
   | "api_key.revoked"
-  | "api_key.refused_after_block";
+  | "api_key.refused_after_block"
+  | "resource.added"
+  | "resource.removed"
+  | "client.registered"
+  | "consent.granted"
+  | "consent.revoked";
 
 /** One event to record. `detail` must not contain secrets or token hashes. */
 export interface AuditEvent {

@@ -8,6 +8,7 @@ import { isLoopbackHost } from "./lib/loopback";
 import { decodeSecret } from "./lib/secret";
 import { configWarnings } from "./config-warnings";
 import { PLATFORMS, type PlatformId } from "./domain/platforms";
+import { ResourceInput, type Resource } from "./resources/resource";
 import { parseRules, RulesError, type Rules } from "./rules/schema";
 
 /** Where the app runs: embedded defaults exist only on Node. */
@@ -70,7 +71,19 @@ interface BaseConfig {
   logLevel: "debug" | "info" | "warn" | "error";
   /** METRICS_TOKEN: the bearer token that unlocks `GET /metrics`; undefined: no metrics endpoint. */
   metricsToken: string | undefined;
+  /** AUTHBRIDGE_RESOURCES: resources declared in the configuration (more come from the database). */
+  resources: Resource[];
+  /** AUTHBRIDGE_CIMD: which https `client_id`s are fetched as Client ID Metadata Documents. */
+  metadataDocuments: MetadataDocumentPolicy;
+  /** AUTHBRIDGE_DYNAMIC_REGISTRATION: `POST /register` (RFC 7591) is open. */
+  dynamicRegistration: boolean;
 }
+
+/**
+ * Which Client ID Metadata Documents are accepted: none (`off`, the default: the operator opts in), any
+ * https URL (`any`), or only those on the listed host names (exact, case-insensitive).
+ */
+export type MetadataDocumentPolicy = { mode: "off" } | { mode: "any" } | { mode: "hosts"; hosts: readonly string[] };
 
 /** Raised when configuration is invalid; `problems` names every bad variable. */
 export class ConfigError extends Error {
@@ -94,6 +107,9 @@ const flag = z
   .enum(["0", "1", "true", "false", ""], { message: "must be 1 or 0" })
   .optional()
   .transform((v) => v === "1" || v === "true");
+
+/** A DNS host name of two labels or more (no IP literals, no ports): what AUTHBRIDGE_CIMD may list. */
+const HOST_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 const httpUrl = z
   .string()
@@ -166,6 +182,17 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"], { message: "must be debug, info, warn or error" }).optional(),
   // Long enough that guessing it is hopeless; compared in constant time by the metrics route.
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (use random bytes)").optional(),
+  AUTHBRIDGE_RESOURCES: z.string().min(1).optional(),
+  AUTHBRIDGE_CIMD: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(
+      (v) => v === "off" || v === "any" || v.split(",").every((h) => HOST_NAME.test(h.trim())),
+      "must be off, any, or a comma-separated list of host names (api.example.com,tools.example.org)",
+    )
+    .optional(),
+  AUTHBRIDGE_DYNAMIC_REGISTRATION: flag,
 });
 
 /** Names of the variables the schema reads (everything else in the environment is ignored). */
@@ -198,6 +225,35 @@ function pair(name: string, id: string | undefined, secret: string | undefined, 
   return { clientId: id, clientSecret: secret };
 }
 
+/** AUTHBRIDGE_RESOURCES: a JSON array of resources; problems named by index and field. */
+function resourcesProblems(text: string | undefined, problems: string[]): Resource[] {
+  if (text === undefined) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    problems.push("AUTHBRIDGE_RESOURCES: must be a JSON array of { uri, name, scopes, descriptions? }");
+    return [];
+  }
+  const parsed = z.array(ResourceInput).safeParse(json);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`AUTHBRIDGE_RESOURCES: ${issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("") || "(whole)"}: ${issue.message}`);
+    return [];
+  }
+  const seen = new Set<string>();
+  for (const r of parsed.data) {
+    if (seen.has(r.uri)) problems.push(`AUTHBRIDGE_RESOURCES: ${r.uri} is declared twice`);
+    seen.add(r.uri);
+  }
+  return parsed.data.map((r) => ({ ...r, source: "configuration" as const, createdAt: null }));
+}
+
+function metadataDocumentPolicy(value: string | undefined): MetadataDocumentPolicy {
+  if (value === undefined || value === "off") return { mode: "off" };
+  if (value === "any") return { mode: "any" };
+  return { mode: "hosts", hosts: [...new Set(value.split(",").map((h) => h.trim()))] };
+}
+
 function rulesProblems(text: string | undefined, problems: string[]): Rules {
   try {
     return parseRules(text);
@@ -224,6 +280,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     for (const id of PLATFORMS) pair(platformPrefix(id), input[`${platformPrefix(id)}_CLIENT_ID`], input[`${platformPrefix(id)}_CLIENT_SECRET`], problems);
     if (!input.UPSTASH_REDIS_REST_URL !== !input.UPSTASH_REDIS_REST_TOKEN) problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN: set both or neither");
     if (!problems.some((p) => p.startsWith("AUTHBRIDGE_RULES"))) rulesProblems(input.AUTHBRIDGE_RULES, problems);
+    if (!problems.some((p) => p.startsWith("AUTHBRIDGE_RESOURCES"))) resourcesProblems(input.AUTHBRIDGE_RESOURCES, problems);
     throw new ConfigError(problems);
   }
   const e = parsed.data;
@@ -268,6 +325,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     PLATFORMS.map((id) => [id, pair(platformPrefix(id), e[`${platformPrefix(id)}_CLIENT_ID`], e[`${platformPrefix(id)}_CLIENT_SECRET`], problems)]),
   ) as PlatformClients;
   const rules = rulesProblems(e.AUTHBRIDGE_RULES, problems);
+  const resources = resourcesProblems(e.AUTHBRIDGE_RESOURCES, problems);
   if (problems.length > 0 || !secret || !databaseUrl) throw new ConfigError(problems);
   const warnings = configWarnings(env, KNOWN_VARIABLES, { clients, devLogin: e.AUTHBRIDGE_DEV_LOGIN, rules });
 
@@ -302,6 +360,9 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     logFormat: e.LOG_FORMAT,
     logLevel: e.LOG_LEVEL ?? "info",
     metricsToken: e.METRICS_TOKEN,
+    resources,
+    metadataDocuments: metadataDocumentPolicy(e.AUTHBRIDGE_CIMD),
+    dynamicRegistration: e.AUTHBRIDGE_DYNAMIC_REGISTRATION,
   };
 }
 

@@ -1,20 +1,55 @@
 /**
- * The `aud` of an access token: the RFC 8707 `resource` the client asked for when it may use it, else the
- * configured default audience.
+ * The `aud` of an access token (RFC 8707): the one `resource` the client asked for, or the default
+ * audience when it named none.
+ *
+ * Which targets a client may ask for:
+ * - a registered resource (configuration or `resources add`): any client — and then the token's scopes
+ *   stay within what the resource understands, whoever asks;
+ * - one of the client's own `audiences` (set per client by an operator, or a developer within the
+ *   registry's rules): that client, with no narrowing beyond its own scopes — unless the audience is also
+ *   a registered resource, which then narrows as above;
+ * - the default audience (AUTHBRIDGE_AUDIENCE): first-party clients. A third-party client reaches it only
+ *   when it is itself a registered resource, so a client the operator never saw never gets a token whose
+ *   scopes no resource declared.
+ * Anything else is `invalid_target`. Matching is exact string equality: a resource at
+ * `https://api.example.com/mcp` is not `https://api.example.com/`, and no normalisation is applied.
  */
-import type { Client } from "../clients/registry";
+import { isFirstParty, type Client } from "../clients/registry";
+import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
+import { resourceLookup } from "../resources/lookup";
+import { withinResource, type Resource } from "../resources/resource";
+
+/** The audience a token is for, and the registered resource behind it (undefined when not registered). */
+export interface Target {
+  aud: string;
+  resource: Resource | undefined;
+}
 
 /**
- * Pick the audience for a request.
- * @example const aud = chooseAudience(client, form.resources, config.audience);
+ * The target of a request: `requested` holds every `resource` value sent (RFC 8707 allows repeats; we
+ * issue one audience per token). `client` null: a caller with no client (a personal API key on its own).
+ * @example const target = await chooseTarget(deps, client, form.resources);
  */
-export function chooseAudience(client: Client, resources: string[], defaultAudience: string): string {
-  if (resources.length === 0) return defaultAudience;
-  if (resources.length > 1) throw new OAuthError("invalid_target", "one resource per token");
-  const resource = resources[0]!;
-  if (!URL.canParse(resource) || new URL(resource).hash) throw new OAuthError("invalid_target", "resource must be an absolute URI without a fragment");
-  if (resource !== defaultAudience && !client.audiences.includes(resource))
-    throw new OAuthError("invalid_target", "this client may not request that resource");
-  return resource;
+export async function chooseTarget(deps: Pick<AppDeps, "db" | "config" | "now">, client: Client | null, requested: readonly string[]): Promise<Target> {
+  if (requested.length > 1) throw new OAuthError("invalid_target", "one resource per token");
+  const { audience: defaultAudience } = deps.config;
+  const asked = requested[0];
+  const aud = asked ?? defaultAudience;
+  if (asked !== undefined && (!URL.canParse(asked) || asked.includes("#"))) throw new OAuthError("invalid_target", "resource must be an absolute URI without a fragment");
+  const resource = await resourceLookup(deps)(aud);
+  if (resource) return { aud, resource };
+  const firstParty = client === null || isFirstParty(client);
+  if (aud === defaultAudience && firstParty) return { aud, resource: undefined };
+  if (client && client.audiences.includes(aud)) return { aud, resource: undefined };
+  if (asked === undefined) throw new OAuthError("invalid_target", "name the API this token is for with the resource parameter (RFC 8707)");
+  throw new OAuthError("invalid_target", client === null ? "unknown resource" : "unknown resource, or one this client may not request");
+}
+
+/**
+ * Scopes narrowed to what the target's registered resource understands (all of them when it has none).
+ * @example const scopes = scopesForTarget(asked, target);
+ */
+export function scopesForTarget(scopes: readonly string[], target: Target): string[] {
+  return withinResource(scopes, target.resource);
 }

@@ -17,9 +17,8 @@ import type { ApiKey } from "../../apikeys/registry";
 import type { Client } from "../../clients/registry";
 import { ACCESS_TOKEN_TYPE } from "../../domain";
 import type { AppDeps } from "../../deps";
-import { OAuthError } from "../../errors";
 import { signAccessToken } from "../../tokens/access";
-import { chooseAudience } from "../audience";
+import { chooseTarget, scopesForTarget } from "../audience";
 import { parseScope } from "../form";
 import type { IssuedTokens } from "./grant";
 
@@ -49,14 +48,15 @@ export function apiKeyExchange(deps: AppDeps, check: ApiKeyChecker) {
     const { access } = result;
     const owner = access.key.owner;
     // The audience is what the caller may ask for; without a client, what the owning client may (service
-    // keys) or the default audience alone (personal keys).
+    // keys), or the default audience and the registered resources (personal keys).
     const audienceClient = req.caller ?? (owner.kind === "client" ? await deps.findClient(owner.clientId) : undefined);
-    const aud = audienceClient ? chooseAudience(audienceClient, req.targets, deps.config.audience) : personalAudience(req.targets, deps.config.audience);
+    const target = await chooseTarget(deps, audienceClient ?? null, req.targets);
+    const aud = target.aud;
 
     const requested = parseScope(req.scope);
     const callerScopes = req.caller && req.caller.scopes.length > 0 ? new Set(req.caller.scopes) : null;
     const base = requested.length > 0 ? requested.filter((s) => access.scopes.includes(s)) : access.scopes;
-    const scopes = callerScopes ? base.filter((s) => callerScopes.has(s)) : base;
+    const scopes = scopesForTarget(callerScopes ? base.filter((s) => callerScopes.has(s)) : base, target);
 
     const now = deps.now();
     const keyLeft = access.key.expiresAt !== null ? Math.floor((access.key.expiresAt - now) / 1000) : Number.POSITIVE_INFINITY;
@@ -68,11 +68,4 @@ export function apiKeyExchange(deps: AppDeps, check: ApiKeyChecker) {
     );
     return { access: signed, issuedTokenType: ACCESS_TOKEN_TYPE };
   };
-}
-
-function personalAudience(targets: string[], defaultAudience: string): string {
-  if (targets.length === 0) return defaultAudience;
-  if (targets.length > 1) throw new OAuthError("invalid_target", "one resource per token");
-  if (targets[0] !== defaultAudience) throw new OAuthError("invalid_target", "a personal API key exchanged on its own gets the default audience only");
-  return defaultAudience;
 }

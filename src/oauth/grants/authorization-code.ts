@@ -3,10 +3,15 @@
  * authorization request named one), the same client, and no revocation of the session or account since
  * the code was authorized; then an access token and the first refresh token of a new family. A replayed
  * code revokes what the first redemption issued.
+ *
+ * A `resource` sent here (RFC 8707 §2.2) must be the one the code was issued for; the token's scopes are
+ * asked ∩ entitled ∩ what the client may get ∩ what that resource understands (when it is registered).
  */
 import type { SubjectEntitlements } from "../../domain";
 import type { AppDeps } from "../../deps";
 import { OAuthError } from "../../errors";
+import { resourceLookup } from "../../resources/lookup";
+import { withinResource } from "../../resources/resource";
 import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
 import { signAccessToken } from "../../tokens/access";
@@ -27,8 +32,9 @@ export interface AuthorizationCodeOptions {
  */
 export function authorizationCodeGrant(deps: AppDeps, { services, entitlements }: AuthorizationCodeOptions): GrantHandler {
   const parameters = { required: ["code", "code_verifier"], optional: ["redirect_uri"] } as const;
-  return defineGrant(parameters, async ({ params, caller }) => {
+  return defineGrant(parameters, async ({ params, resources, caller }) => {
     const { code, redirect_uri: redirectUri, code_verifier: verifier } = params;
+    if (resources.length > 1) throw new OAuthError("invalid_target", "one resource per token");
     const grant = await takeCode(deps, code);
     if (!grant) {
       await revokeReplayed(deps, code);
@@ -40,18 +46,21 @@ export function authorizationCodeGrant(deps: AppDeps, { services, entitlements }
     if (!(await verifyPkce(verifier, grant.codeChallenge))) throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge");
     // A logout, session revoke or block after the person authorized voids the code (it stays spent).
     if (await codeRevoked(deps, grant)) throw new OAuthError("invalid_grant", "the authorization was revoked");
+    // Checked after the code was spent: a wrong resource costs the client its code, like any bad redemption.
+    if (resources.length === 1 && resources[0] !== grant.aud) throw new OAuthError("invalid_target", "the resource is not the one the code was issued for");
 
     const now = deps.now();
     let current;
+    let resource;
     try {
-      current = await entitlements(grant.accountId);
+      [current, resource] = await Promise.all([entitlements(grant.accountId), resourceLookup(deps)(grant.aud)]);
     } catch (err) {
       await restoreCode(deps, code, grant); // nothing was issued: the client may try again while the code lives
       throw err;
     }
     // Asked ∩ entitled ∩ what the client may get (an empty client list means no client restriction).
     const client = caller.client;
-    const scopes = effectiveScopes(grant.scopes, current.scopes ?? grant.scopes, client.scopes.length > 0 ? client.scopes : null);
+    const scopes = withinResource(effectiveScopes(grant.scopes, current.scopes ?? grant.scopes, client.scopes.length > 0 ? client.scopes : null), resource);
     const withRefresh = caller.client.grants.includes("refresh_token");
     const rt = withRefresh
       ? // The family keeps what was asked for and when it was authorized; each refresh applies the

@@ -1,12 +1,13 @@
 /**
  * The `client_credentials` grant: a confidential client gets a token for itself. Scope is what it asked
- * for ∩ what it may have (all it may have when it asks for nothing); asking only for scopes it may not
- * have is `invalid_scope` (RFC 6749 §5.2), not an empty token. No refresh token; `sub` = client id.
+ * for ∩ what it may have (all it may have when it asks for nothing) ∩ what the target resource understands
+ * (when it is a registered one); asking only for scopes it may not have is `invalid_scope` (RFC 6749 §5.2),
+ * not an empty token. No refresh token; `sub` = client id.
  */
 import type { AppDeps } from "../../deps";
 import { OAuthError } from "../../errors";
 import { signAccessToken } from "../../tokens/access";
-import { chooseAudience } from "../audience";
+import { chooseTarget, scopesForTarget } from "../audience";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
 import { defineGrant } from "./grant";
@@ -19,9 +20,10 @@ export function clientCredentialsGrant(deps: AppDeps): GrantHandler {
   return defineGrant({ required: [], optional: ["scope"] }, async ({ params, resources, caller }) => {
     const { client } = caller;
     const requested = parseScope(params.scope);
-    const scopes = requested.length === 0 ? client.scopes : requested.filter((s) => client.scopes.includes(s));
-    if (requested.length > 0 && scopes.length === 0) throw new OAuthError("invalid_scope", "none of the requested scopes may be granted to this client");
-    const aud = chooseAudience(client, resources, deps.config.audience);
+    const target = await chooseTarget(deps, client, resources);
+    const aud = target.aud;
+    const scopes = scopesForTarget(requested.length === 0 ? client.scopes : requested.filter((s) => client.scopes.includes(s)), target);
+    if (requested.length > 0 && scopes.length === 0) throw new OAuthError("invalid_scope", "none of the requested scopes may be granted to this client for this resource");
     const access = await signAccessToken(
       deps.keys,
       { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: Math.floor(deps.now() / 1000) },

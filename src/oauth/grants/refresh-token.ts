@@ -2,6 +2,10 @@
  * The `refresh_token` grant: one atomic rotation in the store, then a new access token. A retry inside the
  * grace window gets the same successor and the same access token (same `iat` and `jti`); any other replay
  * revoked the family in that same store call, and is recorded in the audit log.
+ *
+ * The family keeps its resource (`aud`): a `resource` sent with a refresh must be that one (RFC 8707 §2.2),
+ * the audience must still be one the client may ask for (a removed resource stops refreshing), and the
+ * scopes stay within what the resource understands now.
  */
 import { recordAudit } from "../../audit";
 import type { AppDeps } from "../../deps";
@@ -11,6 +15,7 @@ import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
 import type { Rotation } from "../../tokens/refresh";
 import { signAccessToken } from "../../tokens/access";
+import { chooseTarget, scopesForTarget } from "../audience";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
 import { defineGrant, type IssuedTokens } from "./grant";
@@ -27,8 +32,9 @@ export interface RefreshTokenOptions {
  */
 export function refreshTokenGrant(deps: AppDeps, { services, entitlements }: RefreshTokenOptions): GrantHandler {
   const parameters = { required: ["refresh_token"], optional: ["scope"] } as const;
-  return defineGrant(parameters, async ({ params, caller }) => {
+  return defineGrant(parameters, async ({ params, resources, caller }) => {
     const presented = params.refresh_token;
+    if (resources.length > 1) throw new OAuthError("invalid_target", "one resource per token");
     const requested = parseScope(params.scope);
     const now = deps.now();
     const r = await services.refresh.rotate(presented, caller.client.id, now);
@@ -49,6 +55,14 @@ export function refreshTokenGrant(deps: AppDeps, { services, entitlements }: Ref
     }
 
     async function answer(r: Extract<Rotation, { ok: true }>): Promise<IssuedTokens> {
+      if (resources.length === 1 && resources[0] !== r.grant.aud) throw new OAuthError("invalid_target", "the resource is not the one this refresh token was issued for");
+      let target;
+      try {
+        target = await chooseTarget(deps, caller.client, [r.grant.aud]);
+      } catch (err) {
+        if (err instanceof OAuthError) throw new OAuthError("invalid_grant", "the resource of this refresh token is no longer served", { cause: err });
+        throw err;
+      }
       const granted = r.grant.scopes;
       if (granted.length > 0 && requested.some((s) => !granted.includes(s)))
         throw new OAuthError("invalid_scope", "a refresh cannot add scopes that were not granted");
@@ -58,7 +72,7 @@ export function refreshTokenGrant(deps: AppDeps, { services, entitlements }: Ref
       const { client } = caller;
       // Entitlements are re-applied on every refresh: scopes lost upstream go, newly earned ones (within
       // what was asked for) arrive. A client acting for itself has no entitlements to apply.
-      const scopes = effectiveScopes(asked, current.scopes ?? asked, client.scopes.length > 0 ? client.scopes : null);
+      const scopes = scopesForTarget(effectiveScopes(asked, current.scopes ?? asked, client.scopes.length > 0 ? client.scopes : null), target);
       // The rotation's own iat and jti: a retry inside the grace window gets a byte-identical answer.
       const access = await signAccessToken(
         deps.keys,

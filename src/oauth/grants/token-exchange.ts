@@ -21,7 +21,7 @@ import { ClientAuthError, OAuthError } from "../../errors";
 import { derivedKey } from "../../lib/secret";
 import { effectiveScopes, entitlementsFor } from "../../rules/evaluate";
 import { signAccessToken } from "../../tokens/access";
-import { chooseAudience } from "../audience";
+import { chooseTarget, scopesForTarget } from "../audience";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
 import { API_KEY_TOKEN_TYPE, apiKeyExchange } from "./api-key-exchange";
@@ -69,7 +69,8 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): G
     const requested = parseScope(p.scope);
     const client = caller.client;
     // RFC 8693 `audience` and RFC 8707 `resource` name the same thing here: one target per token.
-    const aud = chooseAudience(client, p.audience !== undefined ? [...resources, p.audience] : resources, deps.config.audience);
+    const target = await chooseTarget(deps, client, targetsOf(p, resources));
+    const aud = target.aud;
 
     // Asked of the platforms, never switched on by name: whichever offers this credential type checks it.
     const check = credentialCheckOf(opts.platforms.values(), type);
@@ -100,7 +101,7 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): G
     // row: runs sharing one bot account (an Actions subject covers many refs) may be exchanging at the
     // same moment, and one must never get scopes derived from another's facts.
     const entitled = entitlementsFor(rules, "bot", [verified.identity.facts]);
-    const scopes = effectiveScopes(requested, entitled.scopes, client.scopes.length > 0 ? client.scopes : null);
+    const scopes = scopesForTarget(effectiveScopes(requested, entitled.scopes, client.scopes.length > 0 ? client.scopes : null), target);
     // Our token never outlives the credential it was exchanged for (an Actions token lives minutes).
     const credentialLeft = verified.expiresAt !== undefined ? Math.floor((verified.expiresAt - now) / 1000) : Number.POSITIVE_INFINITY;
     const ttl = Math.max(1, Math.min(deps.config.accessTokenTtl, credentialLeft));
