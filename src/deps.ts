@@ -4,6 +4,7 @@
  */
 import type { Client } from "@libsql/client";
 import type { Context } from "hono";
+import type { MetadataDocumentResolver } from "./clients/metadata-clients";
 import type { Client as OAuthClient } from "./clients/registry";
 import type { Config } from "./config";
 import type { Database } from "./db/client";
@@ -34,4 +35,9 @@ export interface AppDeps {
    * registry through drizzle; Node on a `file:` database: a statement prepared once on the libsql driver).
    */
   findClient: (id: string) => Promise<OAuthClient | undefined>;
+  /**
+   * Resolver of Client ID Metadata Document URLs (AUTHBRIDGE_CIMD), for `/authorize`, which shows why a
+   * document was refused; `findClient` already resolves them. Undefined when the policy is off.
+   */
+  metadataDocuments?: MetadataDocumentResolver | undefined;
 }

@@ -12,6 +12,8 @@ import type { ApiKeyChecker } from "../apikeys/check";
 import type { ApiKey } from "../apikeys/registry";
 import { refusalError } from "../apikeys/refusal";
 import { looksLikeApiKey } from "../apikeys/format";
+import { isExpiredDynamicClient } from "../clients/dynamic";
+import { isMetadataDocumentId, policyAllows } from "../clients/metadata-document";
 import { findClient, type Client } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
@@ -23,9 +25,15 @@ import { readForm } from "./form";
 
 const INACTIVE = { active: false } as const;
 
+/**
+ * Whether the token's client may still hold tokens. A metadata-document client is active while the policy
+ * admits its host — introspection never waits on a fetch from the client's site; a dynamically registered
+ * one until it expires unused.
+ */
 async function clientActive(deps: AppDeps, clientId: string): Promise<boolean> {
+  if (isMetadataDocumentId(clientId)) return policyAllows(deps.config.metadataDocuments, clientId);
   const client = await findClient(deps.db, clientId);
-  return client !== undefined && client.disabledAt === null;
+  return client !== undefined && client.disabledAt === null && !isExpiredDynamicClient(client, deps.now());
 }
 
 /** The caller may see an access token: it is the token's client, or a resource server for its audience. */

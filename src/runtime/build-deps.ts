@@ -5,6 +5,9 @@
  */
 import type { Requester } from "@upstash/redis";
 import type { Context } from "hono";
+import { webDocumentFetch, type DocumentFetch } from "../clients/document-fetch";
+import { clientLookup } from "../clients/lookup";
+import { metadataDocumentResolver } from "../clients/metadata-clients";
 import { findClient, type Client } from "../clients/registry";
 import type { Config } from "../config";
 import type { AppDeps } from "../deps";
@@ -35,6 +38,12 @@ export interface RuntimeHooks {
   database?: DatabaseHandle;
   /** A cheaper reader of one client row for this database URL, where the runtime has one (Node, `file:`). */
   clientReader?: (databaseUrl: string) => ((id: string) => Promise<Client | undefined>) | undefined;
+  /**
+   * How Client ID Metadata Documents are fetched (default: the platform's `fetch`, right for Workers; the
+   * Node entries pass the fetcher that checks resolved addresses, `nodeDocumentFetch`). Tests serving a
+   * document from this machine pass `nodeDocumentFetch({ resolve, isAllowedAddress, ca })`.
+   */
+  metadataDocumentFetch?: DocumentFetch;
 }
 
 /** Deadline of one state store call (ms). */
@@ -68,5 +77,22 @@ export function buildDeps(config: Config, logger: Logger, hooks: RuntimeHooks = 
   const localLimiter = createMemoryLimiter({ now });
   const findClientFast = hooks.clientReader?.(config.databaseUrl);
   const findClientById = findClientFast ?? ((id: string) => findClient(db, id));
-  return { config, db, dbClient: client, store, keys, logger, now, rateLimiter, localLimiter, clientIp: clientIpFor(config, directIp), findClient: findClientById };
+  const metadataDocuments =
+    config.metadataDocuments.mode === "off"
+      ? undefined
+      : metadataDocumentResolver({ policy: config.metadataDocuments, fetch: hooks.metadataDocumentFetch ?? webDocumentFetch(), now, logger });
+  return {
+    config,
+    db,
+    dbClient: client,
+    store,
+    keys,
+    logger,
+    now,
+    rateLimiter,
+    localLimiter,
+    clientIp: clientIpFor(config, directIp),
+    findClient: clientLookup({ byId: findClientById, documents: metadataDocuments, now }),
+    metadataDocuments,
+  };
 }

@@ -10,6 +10,7 @@ import { createEmbeddedStore } from "../store/embedded";
 import { nodeUpstashTransport } from "../store/node-transport";
 import { buildDeps, type RuntimeHooks } from "./build-deps";
 import { nodeClientReader } from "./node-client-reader";
+import { nodeDocumentFetch } from "./node-document-fetch";
 
 /**
  * Build the app's dependencies for Node; `hooks` override the Node defaults (tests: a clock, prefixes, a
@@ -29,6 +30,7 @@ export function buildNodeDeps(config: Config, logger: Logger, hooks: RuntimeHook
     embeddedStore: (url, now) => createEmbeddedStore({ url, now }),
     upstashTransport: nodeUpstashTransport,
     clientReader: nodeClientReader,
+    metadataDocumentFetch: nodeDocumentFetch(),
     ...hooks,
   });
 }
