@@ -17,12 +17,14 @@ import { requestLog } from "./http/request-log";
 import { onIdentity } from "./login/on-identity";
 import { loginRoutes } from "./login/routes";
 import { authorizeRoutes } from "./oauth/authorize";
+import { consentRoutes } from "./oauth/consent";
 import { authorizationCodeGrant } from "./oauth/grants/authorization-code";
 import { clientCredentialsGrant } from "./oauth/grants/client-credentials";
 import { refreshTokenGrant } from "./oauth/grants/refresh-token";
 import { tokenExchangeGrant } from "./oauth/grants/token-exchange";
 import { introspectRoutes } from "./oauth/introspect";
-import { metadataRoutes, type MetadataPart } from "./oauth/metadata";
+import { metadataRoutes, thirdPartyMetadata, type MetadataPart } from "./oauth/metadata";
+import { registerRoutes } from "./oauth/register";
 import { revokeRoutes } from "./oauth/revoke";
 import { tokenRoutes } from "./oauth/token";
 import { userinfoRoutes } from "./oauth/userinfo";
@@ -68,6 +70,7 @@ export function createApp(appDeps: AppDeps): Hono {
       introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       userinfo_endpoint: `${issuer}/userinfo`,
     },
+    thirdPartyMetadata(deps.config),
   ];
   const perMinute = deps.config.rateLimitPerMinute;
   // The endpoints that authenticate a client (/token, /introspect, /revoke) carry their own rate limits
@@ -77,6 +80,8 @@ export function createApp(appDeps: AppDeps): Hono {
   app.route("/", healthRoutes(deps));
   app.route("/", jwksRoutes(deps));
   app.route("/", authorizeRoutes(deps, providers));
+  app.route("/", consentRoutes(deps));
+  if (deps.config.dynamicRegistration) app.route("/", registerRoutes(deps));
   app.route("/", loginRoutes(deps, { providers, onIdentity: onIdentity(deps, rules) }));
   app.route("/", accountRoutes(deps, rules, providers));
   app.route("/", consoleRoutes(deps, { entitlements }));

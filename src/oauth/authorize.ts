@@ -3,60 +3,72 @@
  * Errors about the client or its redirect_uri are shown as a page and NEVER redirected (the URI is not
  * trusted); other errors go back to the registered redirect_uri with `state` and `iss` (RFC 9207).
  *
+ * The client is a registered one, or — when AUTHBRIDGE_CIMD admits it — a `client_id` URL whose metadata
+ * document is fetched. `resource` (RFC 8707) picks the audience (see audience.ts); a registered resource
+ * narrows the scopes to those it understands, and for third-party clients the request is narrowed here,
+ * before the consent screen shows it, to exactly what the code will stand for.
+ *
  * The validated request waits in the state store while the person signs in at a provider; `/authorize/resume`
- * takes it once, with the bridge session, and answers the client with a code.
+ * takes it once, with the bridge session. Third-party clients then need the person's consent (consent.ts)
+ * before the answer: a code.
  */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
 import type { Provider } from "../domain";
-import { findClient } from "../clients/registry";
+import { touchDynamicClient } from "../clients/dynamic";
+import { isMetadataDocumentId } from "../clients/metadata-document";
+import { isFirstParty, type Client } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { OAuthError } from "../errors";
 import { randomToken } from "../lib/ids";
 import { limitAddress } from "../ratelimit/middleware";
-import { currentSession } from "../session/session";
+import { currentSession, type BrowserSession } from "../session/session";
 import { chooserPage } from "../ui/chooser";
 import { errorPage } from "../ui/error-page";
-import { chooseAudience } from "./audience";
-import { issueCode } from "./codes";
+import { chooseTarget, type Target } from "./audience";
+import { askConsent, needsConsent } from "./consent";
 import { parseScope } from "./form";
+import { answerWithCode, PendingRequest, redirectToClient } from "./pending";
 import { isValidChallenge } from "./pkce";
 
 /** How long a person may take to sign in at the provider (seconds). */
 const REQUEST_TTL = 600;
 
-const PendingRequest = z.object({
-  clientId: z.string(),
-  redirectUri: z.string(),
-  redirectUriSent: z.boolean(),
-  codeChallenge: z.string(),
-  state: z.string().optional(),
-  scopes: z.array(z.string()),
-  aud: z.string(),
-});
-type PendingRequest = z.infer<typeof PendingRequest>;
-
-function redirectWith(c: Context, issuer: string, redirectUri: string, params: Record<string, string | undefined>): Response {
-  const url = new URL(redirectUri);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
-  url.searchParams.set("iss", issuer);
-  // 302 (never 307): the browser must not re-send anything to the client.
-  return c.redirect(url.toString(), 302);
+/** The client behind `client_id`, or why there is none, in words for the error page. */
+async function lookUpClient(deps: AppDeps, clientId: string, redirectParam: string | undefined): Promise<Client | string> {
+  const unknown = "The application that sent you here is not registered.";
+  if (isMetadataDocumentId(clientId)) {
+    if (!deps.metadataDocuments) return unknown;
+    // A redirect URI the cached document lacks is a miss: the client may have just added it.
+    const resolved = await deps.metadataDocuments.resolve(clientId, { refetchUnless: (c) => redirectParam === undefined || c.redirectUris.includes(redirectParam) });
+    return resolved.ok ? resolved.client : `The application's client metadata document could not be used: ${resolved.reason}.`;
+  }
+  const client = await deps.findClient(clientId);
+  return client && client.disabledAt === null ? client : unknown;
 }
 
-async function finish(c: Context, deps: AppDeps, req: PendingRequest, session: { sid: string; accountId: string }): Promise<Response> {
-  const code = await issueCode(deps, {
-    clientId: req.clientId,
-    redirectUri: req.redirectUri,
-    redirectUriSent: req.redirectUriSent,
-    codeChallenge: req.codeChallenge,
-    accountId: session.accountId,
-    sid: session.sid,
-    scopes: req.scopes,
-    aud: req.aud,
-  });
-  c.header("Cache-Control", "no-store");
-  return redirectWith(c, deps.config.issuer, req.redirectUri, { code, state: req.state });
+/**
+ * The scopes a code will stand for. A registered resource keeps only what it understands (all of them when
+ * nothing was asked); asking only for others is `invalid_scope`, never a token with everything. For a
+ * third-party client, also its own scope limit, and never "nothing asked, everything entitled": the
+ * consent screen must show a definite list.
+ */
+function requestScopes(asked: string[], target: Target, client: Client): string[] {
+  let scopes = asked;
+  if (target.resource) {
+    const understood = new Set(target.resource.scopes);
+    scopes = asked.length > 0 ? asked.filter((s) => understood.has(s)) : target.resource.scopes;
+    if (scopes.length === 0) throw new OAuthError("invalid_scope", `none of the requested scopes is understood by ${target.resource.name}`);
+  }
+  if (isFirstParty(client)) return scopes;
+  if (client.scopes.length > 0) scopes = (scopes.length > 0 ? scopes : client.scopes).filter((s) => client.scopes.includes(s));
+  if (scopes.length === 0) throw new OAuthError("invalid_scope", "ask for at least one scope this application may have");
+  return scopes;
+}
+
+/** Answer a request for a signed-in person: the consent screen when one is needed, else a code. */
+async function finish(c: Context, deps: AppDeps, client: Client, req: PendingRequest, session: BrowserSession): Promise<Response> {
+  if (await needsConsent(deps, client, req, session.accountId)) return askConsent(c, deps, client, req, session);
+  return answerWithCode(c, deps, req, session);
 }
 
 /** Routes: `/authorize` and `/authorize/resume`. */
@@ -79,9 +91,9 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
     } catch {
       return errorPage(c, { status: 400, title: "Invalid request", message: "client_id and redirect_uri may appear only once." });
     }
-    const client = clientId ? await findClient(deps.db, clientId) : undefined;
-    if (!client || client.disabledAt !== null)
-      return errorPage(c, { status: 400, title: "Unknown application", message: "The application that sent you here is not registered." });
+    const found = clientId ? await lookUpClient(deps, clientId, redirectParam) : "The application that sent you here did not say who it is.";
+    if (typeof found === "string") return errorPage(c, { status: 400, title: "Unknown application", message: found });
+    const client = found;
     const redirectUri = redirectParam ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
     // Exact string comparison: no normalisation, no prefix or pattern matching.
     if (!redirectUri || !client.redirectUris.includes(redirectUri))
@@ -89,21 +101,31 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
 
     // A repeated state is refused without echoing either value (which one the client meant is unknown).
     const state = q.state && q.state.length > 1 ? undefined : q.state?.[0];
-    const fail = (error: string, description: string) => redirectWith(c, issuer, redirectUri, { error, error_description: description, state });
+    const fail = (error: string, description: string) => redirectToClient(c, issuer, redirectUri, { error, error_description: description, state });
     if (q.state && q.state.length > 1) return fail("invalid_request", "parameter state given more than once");
-    let scopes: string[];
-    let aud: string;
     try {
       if (one("response_type") !== "code") return fail("unsupported_response_type", "response_type must be code");
       if (!client.grants.includes("authorization_code")) return fail("unauthorized_client", "this client may not use the authorization code flow");
       const challenge = one("code_challenge");
       if (!challenge) return fail("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256");
       if (one("code_challenge_method") !== "S256" || !isValidChallenge(challenge)) return fail("invalid_request", "code_challenge_method must be S256 with a 43-character challenge");
-      scopes = parseScope(one("scope"));
-      aud = chooseAudience(client, q.resource ?? [], deps.config.audience);
-      const pending: PendingRequest = { clientId: client.id, redirectUri, redirectUriSent: redirectParam !== undefined, codeChallenge: challenge, state, scopes, aud };
-      const session = one("prompt") === "login" ? null : await currentSession(c, deps);
-      if (session) return finish(c, deps, pending, session);
+      const asked = parseScope(one("scope"));
+      const target = await chooseTarget(deps, client, q.resource ?? []);
+      const scopes = requestScopes(asked, target, client);
+      const prompts = (one("prompt") ?? "").split(" ");
+      const pending: PendingRequest = {
+        clientId: client.id,
+        redirectUri,
+        redirectUriSent: redirectParam !== undefined,
+        codeChallenge: challenge,
+        state,
+        scopes,
+        aud: target.aud,
+        promptConsent: prompts.includes("consent"),
+      };
+      await touchDynamicClient(deps.db, client, deps.now());
+      const session = prompts.includes("login") ? null : await currentSession(c, deps);
+      if (session) return finish(c, deps, client, pending, session);
 
       // Checked before anything is stored: a request that cannot go anywhere writes nothing.
       const wanted = one("provider");
@@ -136,7 +158,11 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
     const parsed = raw ? PendingRequest.safeParse(JSON.parse(raw)) : undefined;
     if (!parsed?.success)
       return errorPage(c, { status: 400, title: "Sign-in expired", message: "This sign-in request has expired or was already used. Please return to the application and try again." });
-    return finish(c, deps, parsed.data, session);
+    // Looked up again: the client may have been disabled (or its document withdrawn) while the person signed in.
+    const client = await deps.findClient(parsed.data.clientId);
+    if (!client || client.disabledAt !== null || !client.redirectUris.includes(parsed.data.redirectUri))
+      return errorPage(c, { status: 400, title: "Unknown application", message: "The application that sent you here is no longer registered." });
+    return finish(c, deps, client, parsed.data, session);
   });
 
   return app;

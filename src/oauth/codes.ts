@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { AppDeps } from "../deps";
 import { randomToken, sha256 } from "../lib/ids";
+import { consentMarkId } from "../store/store";
 
 /** Lifetime of an authorization code (seconds). */
 export const CODE_TTL = 60;
@@ -58,13 +59,14 @@ export async function issueCode(deps: AppDeps, grant: Omit<z.input<typeof CodeGr
 }
 
 /**
- * Whether the session or account behind a code was revoked (logout, session revoke, block) at or after the
- * moment the code was authorized: such a code must issue nothing.
+ * Whether the session or account behind a code was revoked (logout, session revoke, block), or the person
+ * disconnected the client, at or after the moment the code was authorized: such a code must issue nothing.
  */
 export async function codeRevoked(deps: AppDeps, grant: CodeGrant): Promise<boolean> {
   const mark = await deps.store.newestMark([
     { kind: "session", id: grant.sid },
     { kind: "account", id: grant.accountId },
+    { kind: "consent", id: consentMarkId(grant.accountId, grant.clientId) },
   ]);
   return mark !== null && mark >= grant.authAt;
 }

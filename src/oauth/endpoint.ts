@@ -3,10 +3,12 @@
  * that owns its error format (RFC 6749 JSON, through its own `onError`) and its rate limits — request
  * volume per address, and failed client authentications per client and address. The limits live inside
  * the sub-app so that even their own failures are answered in the endpoint's format.
- * {@link authenticateCaller} authenticates the client and names it in the request log line.
+ * {@link authenticateCaller} authenticates the client, names it in the request log line, and keeps a
+ * dynamically registered client from expiring while it is used.
  */
 import { Hono, type Context } from "hono";
 import { authenticateClient, type AuthenticatedClient } from "../clients/authenticate";
+import { touchDynamicClient } from "../clients/dynamic";
 import type { AppDeps } from "../deps";
 import { oauthErrorHandler } from "../http/on-error";
 import { limitAuthFailures, rateLimit } from "../ratelimit/middleware";
@@ -35,5 +37,7 @@ export function oauthEndpoint(deps: AppDeps, path: OAuthEndpointPath): Hono {
 export async function authenticateCaller(c: Context, deps: AppDeps, params: Record<string, string>): Promise<AuthenticatedClient> {
   const caller = await authenticateClient(deps.findClient, c.req.header("authorization"), params);
   c.set("clientId", caller.client.id);
+  // A dynamically registered client in use is kept (one write a day at most; nothing for other clients).
+  await touchDynamicClient(deps.db, caller.client, deps.now());
   return caller;
 }

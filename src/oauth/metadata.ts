@@ -3,7 +3,20 @@
  * the parts `createApp` passes for the endpoints it mounts, built once per app.
  */
 import { Hono } from "hono";
+import type { Config } from "../config";
 import type { AppDeps } from "../deps";
+
+/**
+ * The fields for clients the operator never met: `client_id_metadata_document_supported` when
+ * AUTHBRIDGE_CIMD admits any document, `registration_endpoint` when dynamic registration is on.
+ * @example parts.push(thirdPartyMetadata(deps.config));
+ */
+export function thirdPartyMetadata(config: Pick<Config, "issuer" | "metadataDocuments" | "dynamicRegistration">): MetadataPart {
+  return {
+    ...(config.metadataDocuments.mode !== "off" ? { client_id_metadata_document_supported: true } : {}),
+    ...(config.dynamicRegistration ? { registration_endpoint: `${config.issuer}/register` } : {}),
+  };
+}
 
 /** Metadata fields contributed by one mounted capability. */
 export type MetadataPart = Record<string, string | string[] | boolean>;

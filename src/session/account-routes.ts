@@ -1,6 +1,7 @@
 /**
- * `/account` (HTML, cookie session), unlink, session revoke, the account's own API keys (create, revoke)
- * and logout. Every POST is CSRF-checked twice: hono/csrf (same origin) and the session-bound form token.
+ * `/account` (HTML, cookie session), unlink, session revoke, the account's own API keys (create, revoke),
+ * connected apps (revoke) and logout. Every POST is CSRF-checked twice: hono/csrf (same origin) and the
+ * session-bound form token.
  */
 import { Hono, type Context } from "hono";
 import { csrf } from "hono/csrf";
@@ -11,6 +12,8 @@ import { deriveAndPublish } from "../accounts/published-entitlements";
 import { listIdentities, unlinkIdentity } from "../accounts/identities";
 import { ApiKeyError, createApiKey, getApiKey, listApiKeys, type ApiKeyOwner } from "../apikeys/registry";
 import { revokeApiKeyEverywhere } from "../apikeys/revoke";
+import { connectedApps } from "../consent/connected-apps";
+import { revokeConsent } from "../consent/consents";
 import type { AppDeps } from "../deps";
 import type { Rules } from "../rules/schema";
 import { accountPage, API_KEY_EXPIRIES, type AccountView } from "../ui/account-page";
@@ -23,6 +26,7 @@ const NOTICES: Record<string, string> = {
   unlinked: "The identity was unlinked.",
   revoked: "The session was revoked.",
   "key-revoked": "The API key was revoked.",
+  "app-revoked": "The app was disconnected: it can no longer act for you.",
 };
 
 /** A form field that may be sent several times (checkboxes), as a list of its string values. */
@@ -58,12 +62,13 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
 
   /** The account page of `session`, with a notice or a key just created (shown this once). */
   async function showAccount(c: Context, session: BrowserSession, extra: Pick<AccountView, "notice" | "newKey">) {
-    const [identities, sessions, csrfValue, keys, entitled] = await Promise.all([
+    const [identities, sessions, csrfValue, keys, entitled, apps] = await Promise.all([
       listIdentities(deps.db, session.accountId),
       listSessions(deps, session.accountId),
       csrfToken(deps.config, session.sid),
       listApiKeys(deps.db, ownKeys(session.accountId)),
       getEntitlements(deps.db, session.accountId),
+      connectedApps(deps, session.accountId),
     ]);
     return accountPage(c, {
       accountId: session.accountId,
@@ -76,6 +81,7 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
       // A revoked key can do nothing more: the list is of the keys that still can.
       apiKeys: keys.filter((k) => k.revokedAt === null),
       entitledScopes: entitled?.scopes ?? [],
+      connectedApps: apps,
       ...extra,
     });
   }
@@ -172,6 +178,16 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
     // A second click (a resubmitted form) finds it revoked already: no second mark, same answer.
     if (key.revokedAt === null) await revokeApiKeyEverywhere(deps, key, session.accountId);
     return c.redirect("/account?done=key-revoked", 303);
+  });
+
+  app.post("/account/apps/revoke", async (c) => {
+    const posted = await postForm(c);
+    if (!posted) return signInAgain(c);
+    const clientId = typeof posted.form.client_id === "string" ? posted.form.client_id : "";
+    // Found only among this account's own consents: another account's app gets the same answer as none.
+    if (!(await revokeConsent(deps, posted.session.accountId, clientId)))
+      return errorPage(c, { status: 404, title: "No such app", message: "That app is not connected to your account.", link: { href: "/account", label: "Back" } });
+    return c.redirect("/account?done=app-revoked", 303);
   });
 
   app.post("/logout", async (c) => {

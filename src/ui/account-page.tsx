@@ -1,14 +1,15 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 /**
- * The account page: linked identities (link, unlink), active sessions (revoke), the account's API keys
- * (create, revoke; a new key shown this once), logout.
+ * The account page: linked identities (link, unlink), active sessions (revoke), connected apps (revoke),
+ * the account's API keys (create, revoke; a new key shown this once), logout.
  *
  * Styling comes from the shared layout's classes; the few inline `style` attributes (allowed by the pages'
  * CSP) are listed beside KEY_STYLE below, with why.
  */
 import type { Context } from "hono";
 import { PAGE_HEADERS } from "./error-page";
+import { ConnectedApps, type ConnectedApp } from "./connected-apps";
 import { Layout } from "./layout";
 import { When } from "./when";
 
@@ -39,6 +40,8 @@ export interface AccountView {
   apiKeys: ApiKeyRow[];
   /** The account's current scopes: what a new key may be limited to. */
   entitledScopes: string[];
+  /** Third-party apps the person approved. */
+  connectedApps: ConnectedApp[];
   notice?: string | undefined;
   /** A key created by this very request: the only time it is ever shown. */
   newKey?: { name: string; key: string } | undefined;
@@ -238,6 +241,7 @@ export function accountPage(c: Context, v: AccountView): Response | Promise<Resp
           </li>
         ))}
       </ul>
+      <ConnectedApps apps={v.connectedApps} csrf={v.csrf} now={v.now} />
       <ApiKeys v={v} />
       <h2>Sign out</h2>
       <PostButton action="/logout" csrf={v.csrf} label="Log out" />
