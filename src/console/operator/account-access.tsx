@@ -18,10 +18,12 @@ const under = (accountId: string, rest: string) => `/console/admin/accounts/${en
  * The account's live sessions, each with its revoke button (to the confirmation page).
  * @example <Sessions accountId={id} name="alice" sessions={list} now={now} />
  */
-export function Sessions(props: { accountId: string; name: string; sessions: SessionView[]; now: number }) {
+export function Sessions(props: { accountId: string; name: string; sessions: SessionView[]; blocked: boolean; now: number }) {
   return (
     <section aria-labelledby="sessions-title" id="sessions">
       <h2 id="sessions-title">Sessions</h2>
+      {/* The block's revocation mark ends them; their rows stay unrevoked, so say it rather than list them as live. */}
+      {props.blocked && props.sessions.length > 0 ? <p class="muted">The block ended these sessions: none of them can be used while the account is blocked.</p> : null}
       {props.sessions.length === 0 ? (
         <p>No live sessions.</p>
       ) : (
@@ -125,7 +127,9 @@ export function ApiKeys(props: { accountId: string; name: string; keys: ApiKey[]
                   </td>
                   <td data-label="Last used">{k.lastUsedAt === null ? "never" : <When at={k.lastUsedAt} now={props.now} />}</td>
                   <td data-label="State">
-                    <KeyState k={k} now={props.now} />
+                    <span>
+                      <KeyState k={k} now={props.now} />
+                    </span>
                   </td>
                   <td data-label="Actions">
                     {k.revokedAt === null ? (

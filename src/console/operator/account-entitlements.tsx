@@ -27,7 +27,7 @@ function Conditions(props: { when: Reason["when"] }) {
   );
 }
 
-/** One reason as a sentence. */
+/** One reason as a sentence (the caller puts it in a list item, or in a span when it is the only one). */
 function ReasonLine(props: { reason: Reason; name: string; identities: AccountDetail["identities"] }) {
   const { reason: r } = props;
   const who = props.identities.find((i) => i.id === r.identity);
@@ -38,7 +38,7 @@ function ReasonLine(props: { reason: Reason; name: string; identities: AccountDe
     </>
   );
   return (
-    <li>
+    <>
       Rule <code>$.rules[{r.rule}]</code> (when <Conditions when={r.when} />){via}, matched by{" "}
       {who ? (
         <>
@@ -47,7 +47,7 @@ function ReasonLine(props: { reason: Reason; name: string; identities: AccountDe
       ) : (
         <code>{r.identity}</code>
       )}
-    </li>
+    </>
   );
 }
 
@@ -84,10 +84,16 @@ function Table(props: { id: string; caption: string; column: string; rows: (Expl
               <td data-label="Granted by">
                 {e.reasons.length === 0 ? (
                   <span class="muted">no rule</span>
+                ) : e.reasons.length === 1 ? (
+                  <span>
+                    <ReasonLine reason={e.reasons[0]!} name={e.name} identities={props.identities} />
+                  </span>
                 ) : (
                   <ul class="bullets">
                     {e.reasons.map((r) => (
-                      <ReasonLine reason={r} name={e.name} identities={props.identities} />
+                      <li>
+                        <ReasonLine reason={r} name={e.name} identities={props.identities} />
+                      </li>
                     ))}
                   </ul>
                 )}

@@ -66,7 +66,9 @@ function Identities(props: { account: AccountDetail; now: number }) {
               {identities.map((i) => (
                 <tr data-identity-id={i.id}>
                   <td data-label="Platform">
-                    <PlatformIcon platform={markOf(i.provider, i.subject)} /> {identityLabel(i.provider, i.subject)}
+                    <span>
+                      <PlatformIcon platform={markOf(i.provider, i.subject)} /> {identityLabel(i.provider, i.subject)}
+                    </span>
                   </td>
                   <td data-label="Username">{i.username ?? <span class="muted">none</span>}</td>
                   <td data-label="Email">{i.email === null ? <span class="muted">none</span> : `${i.email}${i.emailVerified ? "" : " (unverified)"}`}</td>
@@ -74,15 +76,17 @@ function Identities(props: { account: AccountDetail; now: number }) {
                     <When at={i.createdAt} now={props.now} />
                   </td>
                   <td data-label="Counts for the rules">
-                    {i.staleAt !== null ? (
-                      <>
-                        No: the platform refused its token <When at={i.staleAt} now={props.now} />
-                      </>
-                    ) : i.facts === null ? (
-                      "No: nothing is known about it"
-                    ) : (
-                      <>Yes{i.factsUpdatedAt !== null ? <>, facts from <When at={i.factsUpdatedAt} now={props.now} /></> : null}</>
-                    )}
+                    <span>
+                      {i.staleAt !== null ? (
+                        <>
+                          No: the platform refused its token <When at={i.staleAt} now={props.now} />
+                        </>
+                      ) : i.facts === null ? (
+                        "No: nothing is known about it"
+                      ) : (
+                        <>Yes{i.factsUpdatedAt !== null ? <>, facts from <When at={i.factsUpdatedAt} now={props.now} /></> : null}</>
+                      )}
+                    </span>
                   </td>
                 </tr>
               ))}
@@ -165,7 +169,7 @@ export async function accountPage(c: OperatorContext, deps: AppDeps): Promise<Re
       <Standing account={account} name={name} csrf={viewer.csrf} now={now} />
       <Identities account={account} now={now} />
       <Entitlements account={account} now={now} />
-      <Sessions accountId={id} name={name} sessions={sessions} now={now} />
+      <Sessions accountId={id} name={name} sessions={sessions} blocked={account.blockedAt !== null} now={now} />
       <ApiKeys accountId={id} name={name} keys={keys} now={now} />
       <OwnedApps apps={apps.items} />
     </>,

@@ -29,7 +29,7 @@ interface AccountsView {
 function Identities(props: { a: AccountSummary }) {
   if (props.a.identities.length === 0) return <span class="muted">none</span>;
   return (
-    <>
+    <span>
       {props.a.identities.map((i, n) => (
         <>
           {n > 0 ? <br /> : null}
@@ -37,7 +37,7 @@ function Identities(props: { a: AccountSummary }) {
           {i.username !== null ? <> · {i.username}</> : null}
         </>
       ))}
-    </>
+    </span>
   );
 }
 
@@ -60,8 +60,10 @@ function AccountsTable(props: { v: AccountsView }) {
           {v.items.map((a) => (
             <tr data-account-id={a.id}>
               <td data-label="Account">
-                <AccountLink id={a.id} label={accountLabel(a)} />
-                {a.kind === "bot" ? <span class="muted"> (bot)</span> : null}
+                <span>
+                  <AccountLink id={a.id} label={accountLabel(a)} />
+                  {a.kind === "bot" ? <span class="muted"> (bot)</span> : null}
+                </span>
               </td>
               <td data-label="Signs in with">
                 <Identities a={a} />

@@ -75,11 +75,15 @@ export function Party(props: { id: string | null; names: PartyNames }) {
 /** Names whose values are never shown, whatever a writer put there. */
 const SECRET_NAME = /secret|password|hash|token$|^code$|^key$|private/i;
 
-function valueText(v: unknown): string {
+function valueText(name: string, v: unknown): string {
   if (typeof v === "string") return v;
-  if (Array.isArray(v)) return v.length === 0 ? "none" : v.map(valueText).join(", ");
-  if (v === null || v === undefined) return "none";
-  if (typeof v === "object") return JSON.stringify(v);
+  if (Array.isArray(v)) return v.length === 0 ? "none" : v.map((x) => valueText(name, x)).join(", ");
+  // A key's scopes left unset mean whatever its owner has (src/apikeys/registry.ts).
+  if (v === null || v === undefined) return name === "scopes" ? "all its owner has" : "none";
+  if (typeof v === "object")
+    return Object.entries(v)
+      .map(([k, x]) => `${k} ${SECRET_NAME.test(k) ? "withheld" : valueText(k, x)}`)
+      .join("; ");
   return String(v);
 }
 
@@ -90,14 +94,15 @@ function valueText(v: unknown): string {
 export function Detail(props: { detail: Record<string, unknown> }) {
   const entries = Object.entries(props.detail);
   if (entries.length === 0) return <span class="muted">none</span>;
+  // One element: a stacked table cell is a flex row on a phone, which would lay out each child as a column.
   return (
-    <>
+    <span>
       {entries.map(([k, v], i) => (
         <>
           {i > 0 ? <br /> : null}
-          <span class="muted">{k}:</span> {SECRET_NAME.test(k) ? <em>withheld</em> : valueText(v)}
+          <span class="muted">{k}:</span> {SECRET_NAME.test(k) ? <em>withheld</em> : valueText(k, v)}
         </>
       ))}
-    </>
+    </span>
   );
 }

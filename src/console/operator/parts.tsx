@@ -81,19 +81,20 @@ export function ButtonLink(props: { href: string; ariaLabel?: string | undefined
 }
 
 /**
- * A list of words (scopes, grants, URIs) as code, or `none` in words.
+ * A list of words (scopes, grants, URIs) as code, or `none` in words; one element, so a stacked table cell
+ * (a flex row on a phone) keeps it together.
  * @example <Codes items={client.scopes} none="no scopes" />
  */
 export function Codes(props: { items: readonly string[]; none: string }) {
   if (props.items.length === 0) return <span class="muted">{props.none}</span>;
   return (
-    <>
+    <span>
       {props.items.map((x, i) => (
         <>
           {i > 0 ? " " : null}
           <code>{x}</code>
         </>
       ))}
-    </>
+    </span>
   );
 }
