@@ -32,7 +32,7 @@ export function ConfirmAppAction(props: { action: AppConfirmable; app: ManagedCl
         heading={`Reset the secret of “${app.name}”?`}
         action={`${path}/reset-secret`}
         csrf={props.csrf}
-        button={{ label: "Reset the secret", ariaLabel: `Reset secret of app ${app.name}` }}
+        button={{ label: "Reset secret", ariaLabel: `Reset secret of app ${app.name}` }}
         cancel={back}
       >
         <ul class="bullets">
@@ -49,7 +49,7 @@ export function ConfirmAppAction(props: { action: AppConfirmable; app: ManagedCl
         heading={`Disable “${app.name}”?`}
         action={`${path}/disable`}
         csrf={props.csrf}
-        button={{ label: "Disable the app", ariaLabel: `Disable app ${app.name}` }}
+        button={{ label: "Disable app", ariaLabel: `Disable app ${app.name}` }}
         cancel={back}
       >
         <ul class="bullets">
@@ -65,7 +65,7 @@ export function ConfirmAppAction(props: { action: AppConfirmable; app: ManagedCl
       heading={`Delete “${app.name}”?`}
       action={`${path}/delete`}
       csrf={props.csrf}
-      button={{ label: "Delete the app", ariaLabel: `Delete app ${app.name}` }}
+      button={{ label: "Delete app", ariaLabel: `Delete app ${app.name}` }}
       cancel={back}
     >
       <ul class="bullets">

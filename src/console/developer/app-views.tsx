@@ -38,9 +38,16 @@ function CodeList(props: { items: readonly string[]; none: string }) {
 }
 
 /**
- * `/console/apps`: the developer's apps. There is no record of when an app last got a token (token
- * issuance is not stored), so the list says when each was registered.
+ * When an app was last used, as far as it is recorded: the registry writes a client's last use at most
+ * once a day, and (so far) only for dynamically registered clients, so a developer's app reads "not
+ * recorded" until it records theirs too. Never "never": no record is not proof of no use.
  */
+function LastUsed(props: { app: ManagedClient; now: number }) {
+  if (props.app.lastUsedAt === null) return <span class="muted">not recorded</span>;
+  return <When at={props.app.lastUsedAt} now={props.now} />;
+}
+
+/** `/console/apps`: the developer's apps, with when each was registered and last used. */
 export function AppsList(props: { apps: readonly ManagedClient[]; now: number; notice?: string | undefined }) {
   return (
     <>
@@ -64,6 +71,7 @@ export function AppsList(props: { apps: readonly ManagedClient[]; now: number; n
                 <th scope="col">Type</th>
                 <th scope="col">Status</th>
                 <th scope="col">Registered</th>
+                <th scope="col">Last used</th>
               </tr>
             </thead>
             <tbody>
@@ -79,6 +87,9 @@ export function AppsList(props: { apps: readonly ManagedClient[]; now: number; n
                   <td data-label="Status">{a.disabledAt === null ? statusOf(a) : <strong>{statusOf(a)}</strong>}</td>
                   <td data-label="Registered">
                     <When at={a.createdAt} now={props.now} />
+                  </td>
+                  <td data-label="Last used">
+                    <LastUsed app={a} now={props.now} />
                   </td>
                 </tr>
               ))}
@@ -224,6 +235,10 @@ export function AppDetail(props: AppDetailProps) {
         <dt>Registered</dt>
         <dd>
           <When at={app.createdAt} now={props.now} />
+        </dd>
+        <dt>Last used</dt>
+        <dd>
+          <LastUsed app={app} now={props.now} />
         </dd>
         <dt>Grants</dt>
         <dd>

@@ -185,7 +185,7 @@ export function ConfirmRevokeKey(props: { apiKey: ApiKey; csrf: string }) {
       heading={`Revoke the API key “${k.name}”?`}
       action={revokePath(k.id)}
       csrf={props.csrf}
-      button={{ label: "Revoke the key", ariaLabel: `Revoke API key ${k.name}` }}
+      button={{ label: "Revoke API key", ariaLabel: `Revoke API key ${k.name}` }}
       cancel={{ href: "/console/keys", label: "Cancel" }}
     >
       <ul class="bullets">

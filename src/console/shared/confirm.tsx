@@ -17,7 +17,10 @@ export interface ConfirmActionProps {
   /** Where the POST goes. */
   action: string;
   csrf: string;
-  /** The button's text ("Delete the app") and its accessible name ("Delete app Billing"). */
+  /**
+   * The button's text ("Delete app") and its accessible name ("Delete app Billing"). The text must be part
+   * of the name (WCAG 2.5.3: a person saying what they see must hit the button), so the name extends it.
+   */
   button: { label: string; ariaLabel?: string | undefined };
   /** `danger` (default) for what cannot be undone or stops something; `primary` otherwise. */
   variant?: "danger" | "primary" | undefined;

@@ -21,7 +21,10 @@ export interface PostButtonProps {
   csrf: string;
   /** The visible text ("Enable"). */
   label: string;
-  /** The accessible name, saying what it acts on ("Enable app Billing"), when the text alone does not. */
+  /**
+   * The accessible name, saying what it acts on ("Enable app Billing"), when the text alone does not. It
+   * must contain the visible text (WCAG 2.5.3, label in name).
+   */
   ariaLabel?: string | undefined;
   /** `primary` or `danger` (the shared layout's classes). */
   variant?: "primary" | "danger" | undefined;
