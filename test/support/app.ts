@@ -11,6 +11,7 @@ import { applyMigrations } from "../../src/db/migrate";
 import type { AppDeps } from "../../src/deps";
 import { generateSecret } from "../../src/lib/secret";
 import { silentLogger } from "../../src/lib/log";
+import type { RuntimeHooks } from "../../src/runtime/build-deps";
 import { buildNodeDeps } from "../../src/runtime/node-deps";
 import { tempDir } from "./temp";
 import type { UpstashBridge } from "./upstash-bridge";
@@ -31,6 +32,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Share the Upstash limiter's counters with another test app (same prefix). */
   limiterPrefix?: string;
+  /** Runtime hooks over the test defaults (e.g. how metadata documents are fetched). */
+  hooks?: RuntimeHooks;
 }
 
 /**
@@ -55,6 +58,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     storePrefix: `t:${randomUUID()}:`,
     limiterPrefix: opts.limiterPrefix ?? `t:${randomUUID()}:`,
     directIp: (c) => c.req.header("x-test-peer") ?? "127.0.0.1",
+    ...opts.hooks,
   });
   await tuneLocalDatabase(config.databaseUrl, deps.dbClient);
   await applyMigrations(deps.db);
