@@ -38,9 +38,12 @@ const V6: readonly [string, number][] = [
   ["3fff::", 20],
 ];
 
-const blocked = new BlockList();
-for (const [net, prefix] of V4) blocked.addSubnet(net, prefix, "ipv4");
-for (const [net, prefix] of V6) blocked.addSubnet(net, prefix, "ipv6");
+// Two lists, each asked only about its own family: a BlockList matches IPv4 addresses against IPv6 rules
+// through their IPv4-mapped form, so one list holding ::/3 would refuse every IPv4 address.
+const blockedV4 = new BlockList();
+for (const [net, prefix] of V4) blockedV4.addSubnet(net, prefix, "ipv4");
+const blockedV6 = new BlockList();
+for (const [net, prefix] of V6) blockedV6.addSubnet(net, prefix, "ipv6");
 
 /**
  * True only for a syntactically valid IP address outside every refused range.
@@ -50,5 +53,5 @@ for (const [net, prefix] of V6) blocked.addSubnet(net, prefix, "ipv6");
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  return !blocked.check(address, family === 4 ? "ipv4" : "ipv6");
+  return family === 4 ? !blockedV4.check(address, "ipv4") : !blockedV6.check(address, "ipv6");
 }
