@@ -5,17 +5,17 @@
 import { asc, desc, isNull } from "drizzle-orm";
 import { signingKeys } from "../db/schema";
 import type { AppDeps } from "../deps";
-import type { SigningAlg } from "../tokens/keys";
+import { accessKeyRow, type KeyAlg } from "../tokens/keys";
 import { auditRow } from "./audit-write";
 
 /** One signing key, without its private part. */
 export interface SigningKeyView {
   kid: string;
-  alg: SigningAlg;
+  alg: KeyAlg;
   createdAt: number;
-  /** When a newer key took over; null for the current key. */
+  /** When a newer key took over; null for the current keys. */
   retiredAt: number | null;
-  /** Signs new tokens now. */
+  /** Signs new access tokens now (an unretired RS256 key signs ID tokens). */
   current: boolean;
   /** In the JWKS: the current key and retired ones that may still have signed a live token. */
   published: boolean;
@@ -34,8 +34,8 @@ export async function listSigningKeys(deps: AppDeps): Promise<SigningKeyView[]> 
     deps.keys.publicKeys(),
   ]);
   const publishedKids = new Set(published.map((k) => k.kid));
-  // The key ring signs with the oldest unretired key (two instances starting at once may each add one).
-  const current = rows.filter((r) => r.retiredAt === null).at(-1)?.kid;
+  // The key ring's own choice among the unretired keys (oldest first), so the two never disagree.
+  const current = accessKeyRow(rows.filter((r) => r.retiredAt === null).reverse(), deps.config.signingAlg)?.kid;
   return rows.map((r) => ({ ...r, current: r.kid === current, published: publishedKids.has(r.kid) }));
 }
 

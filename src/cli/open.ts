@@ -83,8 +83,8 @@ function secretFrom(env: Record<string, string | undefined>): Uint8Array {
 async function proveServerSecret(db: Database, secret: Uint8Array): Promise<void> {
   const [row] = await db.select({ alg: signingKeys.alg }).from(signingKeys).where(isNull(signingKeys.retiredAt)).limit(1);
   if (!row) return;
-  // A row exists, so current() only opens it (it generates a key only when there is none).
-  await createKeyRing({ db, secret, alg: row.alg, accessTokenTtl: 0 })
-    .current()
+  // A row exists, so currentFor() only opens it (it generates a key only when there is none of that algorithm).
+  await createKeyRing({ db, secret, alg: "EdDSA", accessTokenTtl: 0 })
+    .currentFor(row.alg)
     .catch((e: Error) => Promise.reject(new Error(`cannot open the current signing key (${e.message}): is AUTHBRIDGE_SECRET the server's?`)));
 }

@@ -75,6 +75,20 @@ export const clients = sqliteTable("clients", {
 });
 
 /**
+ * A client's OpenID Connect registration, beside its row (only clients that register something have one):
+ * the ID-token signing algorithm and the post-logout redirect URIs. No foreign key, like `consents`: ids
+ * are never reused, so a row left behind by a deleted client is never read.
+ */
+export const clientOidc = sqliteTable("client_oidc", {
+  clientId: text("client_id").primaryKey(),
+  /** `id_token_signed_response_alg`; null: RS256, the OpenID default. */
+  idTokenSignedResponseAlg: text("id_token_signed_response_alg", { enum: ["RS256", "EdDSA", "ES256"] }),
+  /** Where RP-initiated logout may send the person afterwards (exact match), JSON array. */
+  postLogoutRedirectUris: text("post_logout_redirect_uris").notNull().default("[]"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
  * The APIs (resource servers, RFC 8707) tokens may be issued for, besides the default audience and a
  * client's own `audiences`: any client may ask for one, and the scopes of its tokens stay within `scopes`.
  */
@@ -147,7 +161,8 @@ export const apiKeys = sqliteTable(
 /** Token signing keys. The private JWK is encrypted under AUTHBRIDGE_SECRET. */
 export const signingKeys = sqliteTable("signing_keys", {
   kid: text("kid").primaryKey(),
-  alg: text("alg", { enum: ["EdDSA", "ES256"] }).notNull(),
+  /** `EdDSA`/`ES256` sign access tokens (and ID tokens of clients that ask); `RS256` signs ID tokens. */
+  alg: text("alg", { enum: ["EdDSA", "ES256", "RS256"] }).notNull(),
   publicJwk: text("public_jwk").notNull(),
   privateJwkEnc: text("private_jwk_enc").notNull(),
   createdAt: integer("created_at").notNull(),

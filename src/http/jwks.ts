@@ -11,6 +11,7 @@ export function jwksRoutes(deps: AppDeps) {
     const keys = await deps.keys.publicKeys();
     c.header("Cache-Control", `public, max-age=${JWKS_MAX_AGE}, stale-while-revalidate=60`);
     c.header("Access-Control-Allow-Origin", "*");
-    return c.json({ keys: keys.map(({ kty, crv, x, y, kid, alg, use }) => ({ kty, crv, x, ...(y ? { y } : {}), kid, alg, use })) });
+    // Public members only, by key type: OKP/EC (access tokens) `crv x y`, RSA (ID tokens) `n e`.
+    return c.json({ keys: keys.map(({ kty, crv, x, y, n, e, kid, alg, use }) => (kty === "RSA" ? { kty, n, e, kid, alg, use } : { kty, crv, x, ...(y ? { y } : {}), kid, alg, use })) });
   });
 }

@@ -154,11 +154,21 @@ function secureUrl(p: Problems, path: string, v: unknown): v is string {
   return false;
 }
 
+/**
+ * An RSA key of an issuer's JWKS: authbridge signs ID tokens (OpenID Connect) with RS256 and publishes that
+ * key next to the access-token keys. Access tokens are never RSA-signed, so such a key is accepted in the
+ * list and then left out: it can never verify a token here.
+ */
+function isIdTokenKey(k: Record<string, unknown>): boolean {
+  return k.kty === "RSA" && (k.alg === undefined || k.alg === "RS256") && !("d" in k);
+}
+
 function publicJwk(p: Problems, path: string, k: unknown): k is JWK {
   if (!isObject(k)) {
     p.add(path, "must be a JWK object");
     return false;
   }
+  if (isIdTokenKey(k)) return true;
   const before = p.list.length;
   if (k.kty !== "OKP" && k.kty !== "EC") p.add(`${path}.kty`, "only OKP (Ed25519) and EC (P-256) keys are supported");
   if (typeof k.kid !== "string" || !KID_PATTERN.test(k.kid)) p.add(`${path}.kid`, "kid must be 1-128 characters of [A-Za-z0-9._~+=:-]");
@@ -176,7 +186,10 @@ function keyList(p: Problems, v: unknown): JWK[] | undefined {
     return undefined;
   }
   const ok = list.map((k, i) => publicJwk(p, `keys[${i}]`, k)).every(Boolean);
-  return ok ? (list as JWK[]) : undefined;
+  if (!ok) return undefined;
+  const usable = (list as JWK[]).filter((k) => !isIdTokenKey(k as Record<string, unknown>));
+  if (usable.length === 0) p.add("keys", "has no OKP (Ed25519) or EC (P-256) key: access tokens are signed with those");
+  return usable.length > 0 ? usable : undefined;
 }
 
 function algorithmList(p: Problems, v: unknown): Algorithm[] {
