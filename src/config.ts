@@ -77,6 +77,11 @@ interface BaseConfig {
   metadataDocuments: MetadataDocumentPolicy;
   /** AUTHBRIDGE_DYNAMIC_REGISTRATION: `POST /register` (RFC 7591) is open. */
   dynamicRegistration: boolean;
+  /**
+   * AUTHBRIDGE_OIDC_GROUPS: what the OpenID Connect `groups` claim lists — the account's roles (`roles`,
+   * the default), or also its platform memberships (`roles+platform`: `github:acme/platform`, `discord:GUILD:ROLE`, `slack:TEAM`).
+   */
+  oidcGroups: "roles" | "roles+platform";
 }
 
 /**
@@ -193,6 +198,7 @@ const schema = z.object({
     )
     .optional(),
   AUTHBRIDGE_DYNAMIC_REGISTRATION: flag,
+  AUTHBRIDGE_OIDC_GROUPS: z.enum(["roles", "roles+platform"], { message: "must be roles or roles+platform" }).optional(),
 });
 
 /** Names of the variables the schema reads (everything else in the environment is ignored). */
@@ -363,6 +369,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Ru
     resources,
     metadataDocuments: metadataDocumentPolicy(e.AUTHBRIDGE_CIMD),
     dynamicRegistration: e.AUTHBRIDGE_DYNAMIC_REGISTRATION,
+    oidcGroups: e.AUTHBRIDGE_OIDC_GROUPS ?? "roles",
   };
 }
 
