@@ -91,14 +91,15 @@ export function fill(route: OperatorRoute, values: Record<string, string>): stri
 }
 
 /**
- * The `href` of the link or the `action` of the form whose accessible name (`aria-label`) is `label`.
+ * The `href` of the link or the `action` of the form whose accessible name (its `aria-label`, or a button's
+ * text) is `label`.
  * @example targetOf(html, "Block account bob") // "/console/admin/accounts/acct_…/block"
  */
 export function targetOf(html: string, label: string): string {
   const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const link = new RegExp(`<a [^>]*href="([^"]+)"[^>]*aria-label="${escaped}"`).exec(html);
   if (link?.[1]) return link[1].replace(/&amp;/g, "&");
-  const form = new RegExp(`<form [^>]*action="([^"]+)"[^>]*>(?:(?!</form>)[\\s\\S])*aria-label="${escaped}"`).exec(html);
+  const form = new RegExp(`<form [^>]*action="([^"]+)"[^>]*>(?:(?!</form>)[\\s\\S])*(?:aria-label="${escaped}"|>\\s*${escaped}\\s*</button>)`).exec(html);
   if (form?.[1]) return form[1].replace(/&amp;/g, "&");
   throw new Error(`nothing named "${label}" on the page`);
 }

@@ -71,7 +71,7 @@ export function confirmBlock(c: OperatorContext, deps: AppDeps): Promise<Respons
         heading={`Block the account ${name}?`}
         action={`${accountPath(a.id)}/block`}
         csrf={c.var.viewer.csrf}
-        button={{ label: "Block the account", ariaLabel: `Block account ${name}` }}
+        button={{ label: `Block account ${name}` }}
         cancel={{ href: accountPath(a.id), label: "Keep it active" }}
       >
         <ul class="bullets">
@@ -99,7 +99,7 @@ export function confirmRevokeSession(c: OperatorContext, deps: AppDeps): Promise
           heading={`Revoke this session of ${name}?`}
           action={`${accountPath(a.id)}/sessions/${encodeURIComponent(s.id)}/revoke`}
           csrf={c.var.viewer.csrf}
-          button={{ label: "Revoke the session", ariaLabel: `Revoke session ${s.id} of ${name}` }}
+          button={{ label: "Revoke session", ariaLabel: `Revoke session ${s.id} of ${name}` }}
           cancel={{ href: accountPath(a.id), label: "Keep the session" }}
         >
           <p>
@@ -127,7 +127,7 @@ export function confirmRevokeKey(c: OperatorContext, deps: AppDeps): Promise<Res
           heading={`Revoke the API key ${k.name} of ${name}?`}
           action={`${accountPath(a.id)}/api-keys/${encodeURIComponent(k.id)}/revoke`}
           csrf={c.var.viewer.csrf}
-          button={{ label: "Revoke the key", ariaLabel: `Revoke API key ${k.name} of ${name}` }}
+          button={{ label: "Revoke API key", ariaLabel: `Revoke API key ${k.name} of ${name}` }}
           cancel={{ href: accountPath(a.id), label: "Keep the key" }}
         >
           <p>

@@ -27,13 +27,14 @@ const Id = (what: string) =>
     .regex(/^[\x21-\x7e]*$/, `An ${what} id has no spaces or special characters.`)
     .optional()
     .transform(blankIsNone);
+const isDay = (v: string | undefined): v is string => v !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
 const Day = (which: string) =>
   z
     .string()
     .trim()
     .optional()
     .transform(blankIsNone)
-    .refine((v) => v === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`))), `Give the ${which} date as a day, e.g. 2026-01-31.`);
+    .refine((v) => v === undefined || isDay(v), `Give the ${which} date as a day, e.g. 2026-01-31.`);
 
 const AuditQuery = z
   .object({
@@ -48,7 +49,8 @@ const AuditQuery = z
     to: Day("to"),
     cursor: CursorParam,
   })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { path: ["to"], message: "The to date must not be before the from date." });
+  // Only when both are days: zod runs this even after a field's own refinement failed.
+  .refine((q) => !isDay(q.from) || !isDay(q.to) || q.from <= q.to, { path: ["to"], message: "The to date must not be before the from date." });
 
 /** The filters as the form shows them (what was sent, even when it does not parse). */
 type Filters = Record<"type" | "account" | "client" | "from" | "to", string | undefined>;

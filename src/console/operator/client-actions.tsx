@@ -90,7 +90,7 @@ export function confirmDisableClient(c: OperatorContext, deps: AppDeps): Promise
         heading={`Disable the client ${a.name}?`}
         action={`${clientPath(a.id)}/disable`}
         csrf={c.var.viewer.csrf}
-        button={{ label: "Disable the client", ariaLabel: `Disable client ${a.name}` }}
+        button={{ label: `Disable client ${a.name}` }}
         cancel={{ href: clientPath(a.id), label: "Keep it enabled" }}
       >
         <ul class="bullets">
@@ -116,7 +116,7 @@ export function confirmDeleteClient(c: OperatorContext, deps: AppDeps): Promise<
         heading={`Delete the client ${a.name}?`}
         action={`${clientPath(a.id)}/delete`}
         csrf={c.var.viewer.csrf}
-        button={{ label: "Delete the client", ariaLabel: `Delete client ${a.name}` }}
+        button={{ label: `Delete client ${a.name}` }}
         cancel={{ href: clientPath(a.id), label: "Keep the client" }}
       >
         <ul class="bullets">

@@ -120,7 +120,7 @@ function EditForm(props: { client: ManagedClient; edit: ClientEdit; csrf: string
         </textarea>
         <FieldProblem problems={edit.problems} field="redirect-uris" />
         <p class="actions">
-          <button type="submit" class="primary" aria-label={`Save scopes and redirect URIs of client ${a.name}`}>
+          <button type="submit" class="primary" aria-label={`Save changes to client ${a.name}`}>
             Save changes
           </button>
         </p>
