@@ -12,7 +12,7 @@ import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_CALLER } from "../src/admin/caller";
 import { getManagedClient } from "../src/admin/client-view";
-import { presentClient as apiPresentClient } from "../src/api/clients";
+import { presentClient as apiPresentClient } from "../src/admin/present";
 import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import { openDatabase, type DatabaseHandle } from "../src/db/client";

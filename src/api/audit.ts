@@ -1,6 +1,7 @@
 /** Management API: the audit log (operators). */
 import { z } from "zod";
-import { listAuditEvents, type AuditEntry } from "../admin/audit-log";
+import { listAuditEvents } from "../admin/audit-log";
+import { presentAuditEntry } from "../admin/present";
 import { IdParam, PageQuery, query } from "./input";
 import { list, route } from "./route";
 
@@ -18,14 +19,10 @@ const AuditQuery = z.object({
   until: time.optional(),
 });
 
-function present(e: AuditEntry) {
-  return { id: e.id, at: new Date(e.at).toISOString(), type: e.type, actor: e.actor, subject: e.subject, detail: e.detail };
-}
-
 /** `/api/v1/audit` routes. */
 export const auditRoutes = [
   route("GET", "/api/v1/audit", "operator", "the audit log, newest first: type, account, client, since, until (ISO 8601), limit ≤ 200", async ({ c, deps }) => {
     const page = await listAuditEvents(deps, query(c, AuditQuery));
-    return list(c, page.items.map(present), page.next);
+    return list(c, page.items.map(presentAuditEntry), page.next);
   }),
 ];

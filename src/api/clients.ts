@@ -3,31 +3,13 @@
  * the apps their account owns — anyone else's answers 404 like an id that does not exist.
  */
 import { z } from "zod";
-import { getManagedClient, listManagedClients, type ManagedClient } from "../admin/client-view";
+import { getManagedClient, listManagedClients } from "../admin/client-view";
+import { presentClient } from "../admin/present";
 import { createManagedClient, updateManagedClient } from "../admin/clients-write";
 import { deleteManagedClient, resetClientSecret } from "../admin/clients-state";
 import { GRANT_TYPES } from "../clients/registry";
 import { IdParam, jsonBody, PageQuery, pathId, query } from "./input";
 import { json, list, route } from "./route";
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** A client in the API's JSON (never a secret or its hash). */
-export function presentClient(c: ManagedClient) {
-  return {
-    client_id: c.id,
-    name: c.name,
-    public: c.isPublic,
-    grants: c.grants,
-    scopes: c.scopes,
-    redirect_uris: c.redirectUris,
-    audiences: c.audiences,
-    introspect_audiences: c.introspectAudiences,
-    owner_account_id: c.ownerAccountId,
-    created_at: iso(c.createdAt),
-    disabled_at: iso(c.disabledAt),
-  };
-}
 
 const strings = z.array(z.string().max(2000)).max(100);
 const Fields = {

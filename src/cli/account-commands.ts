@@ -12,7 +12,7 @@ import { listAccountSessions } from "../admin/sessions";
 import type { AppDeps } from "../deps";
 import type { ParsedArgs } from "./args";
 import type { CliContext } from "./commands";
-import { presentAccountDetail, presentAccountSummary, presentPage } from "./present";
+import { presentAccountDetail, presentAccountSummary, presentPage, presentSession } from "../admin/present";
 import { asCli, PAGE_FLAGS, pageLimit, serviceDeps, stringOption } from "./services";
 
 /**
@@ -53,7 +53,9 @@ export const accountRuns: Record<string, (args: ParsedArgs, ctx: CliContext) => 
     const deps = serviceDeps(ctx);
     const id = positionals.ACCOUNT_ID!;
     const detail = await getAccountDetail(deps, id);
-    return presentAccountDetail(detail, await listAccountSessions(deps, id));
+    // The API serves sessions at /api/v1/sessions?account=ID; at a terminal one answer is handier.
+    const sessions = await listAccountSessions(deps, id);
+    return { ...presentAccountDetail(detail), blocked: detail.blockedAt !== null, sessions: sessions.map(presentSession) };
   },
   "accounts block": async ({ positionals }, ctx) => blockAccountEverywhere(serviceDeps(ctx), positionals.ACCOUNT_ID!),
   "accounts unblock": async ({ positionals }, ctx) => unblockAccountEverywhere(serviceDeps(ctx), positionals.ACCOUNT_ID!),

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { listAuditEvents, type AuditFilter } from "../admin/audit-log";
 import { UsageError, type ParsedArgs } from "./args";
 import type { CliContext } from "./commands";
-import { presentAuditEntry, presentPage } from "./present";
+import { presentAuditEntry, presentPage } from "../admin/present";
 import { asCli, PAGE_FLAGS, pageLimit, serviceDeps, stringOption } from "./services";
 
 /** The shape of an event type (`account.blocked`), as the management API accepts it. */

@@ -15,7 +15,7 @@ import { CreateClientInput, GRANT_TYPES, type GrantType } from "../clients/regis
 import type { AppDeps } from "../deps";
 import { UsageError, type ParsedArgs } from "./args";
 import type { CliContext } from "./commands";
-import { presentClient } from "./present";
+import { presentClient } from "../admin/present";
 import { asCli, CLIENT_FLAGS, flagLine, listOption, serviceDeps, stringOption } from "./services";
 
 /**

@@ -15,7 +15,7 @@ import { apiKeyChecks, apiKeyRuns } from "./api-key-commands";
 import { UsageError, type ParsedArgs } from "./args";
 import { auditChecks, auditRuns } from "./audit-commands";
 import { clientChecks, clientRuns } from "./client-commands";
-import { presentClient } from "./present";
+import { presentClient } from "../admin/present";
 import { asCli, CLIENT_FLAGS, flagLine, serviceDeps } from "./services";
 
 /**

@@ -1,17 +1,18 @@
 /**
- * The CLI's JSON for what the management services return. Field names and formats are the management
- * API's (snake_case, ISO 8601 times in UTC, `null` for "none"), so a script can move between
- * `authbridge …` and `/api/v1/…` without translating. Nothing here ever carries a secret or a hash: the
- * services' views have none to begin with.
+ * The JSON of what the management services return, written once for the management API and the CLI:
+ * snake_case, ISO 8601 times in UTC, `null` for "none", so a script can move between `authbridge …` and
+ * `/api/v1/…` without translating. Nothing here ever carries a secret or a hash: the services' views have
+ * none to begin with.
  */
-import type { AccountDetail, AccountSummary } from "../admin/accounts";
-import type { AuditEntry } from "../admin/audit-log";
-import type { ManagedClient } from "../admin/client-view";
-import type { Page } from "../admin/pagination";
-import type { SessionView } from "../admin/sessions";
+import type { AccountDetail, AccountSummary } from "./accounts";
+import type { AuditEntry } from "./audit-log";
+import type { ManagedClient } from "./client-view";
+import type { Page } from "./pagination";
+import type { SessionView } from "./sessions";
 import type { Reason } from "../rules/explain";
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+/** An epoch-ms time as ISO 8601 (UTC), or null. */
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
  * A client: the fields of `clients list` plus its owner (null for an operator's client).
@@ -56,17 +57,15 @@ export function presentSession(s: SessionView) {
 }
 
 /**
- * One account in full: the API's account detail, with `blocked` spelled out and its live sessions (the API
- * serves those at `/api/v1/sessions?account=ID`; at a terminal one answer is handier).
- * @example presentAccountDetail(await getAccountDetail(deps, id), await listAccountSessions(deps, id))
+ * One account in full: identities, and each scope and role with the rules that granted it.
+ * @example presentAccountDetail(await getAccountDetail(deps, id))
  */
-export function presentAccountDetail(a: AccountDetail, sessions: SessionView[]) {
+export function presentAccountDetail(a: AccountDetail) {
   return {
     id: a.id,
     kind: a.kind,
     display_name: a.displayName,
     created_at: iso(a.createdAt),
-    blocked: a.blockedAt !== null,
     blocked_at: iso(a.blockedAt),
     identities: a.identities.map((i) => ({
       id: i.id,
@@ -86,7 +85,6 @@ export function presentAccountDetail(a: AccountDetail, sessions: SessionView[]) 
       scopes: a.entitlements.scopes.map((s) => ({ scope: s.scope, held: s.held, granted_by: s.reasons.map(presentReason) })),
       roles: a.entitlements.roles.map((r) => ({ role: r.role, held: r.held, granted_by: r.reasons.map(presentReason) })),
     },
-    sessions: sessions.map(presentSession),
   };
 }
 
