@@ -20,6 +20,7 @@ export function ConnectedApps(props: { apps: ConnectedApp[]; csrf: string; now: 
   return (
     <section id="connected-apps" aria-labelledby="connected-apps-title">
       <h2 id="connected-apps-title">Connected apps</h2>
+      <p class="muted">Apps you allowed to act for you. Revoking one ends everything it holds for your account.</p>
       {props.apps.length === 0 ? (
         <p>No apps are connected to your account.</p>
       ) : (
@@ -29,10 +30,10 @@ export function ConnectedApps(props: { apps: ConnectedApp[]; csrf: string; now: 
               <span>
                 <strong>{app.clientName}</strong> <span class="muted">sends you back to {app.redirectHost}</span>
                 {app.grants.map((g) => (
-                  <span style="display:block">
-                    {g.resourceName} <code>{g.scopes.join(" ") || "no scopes"}</code>{" "}
+                  <span style="display:block" title={g.resourceUri}>
+                    {g.resourceName}: <code>{g.scopes.join(" ") || "no scopes"}</code>{" "}
                     <span class="muted">
-                      allowed <When at={g.updatedAt} now={props.now} />
+                      · allowed <When at={g.updatedAt} now={props.now} />
                     </span>
                   </span>
                 ))}

@@ -1,0 +1,250 @@
+/**
+ * The consent screen and "Connected apps" in a real browser (Debian's Chromium through playwright-core)
+ * against the real Node server: an app registered at /register asks for the MCP resource; the person signs
+ * in through the dev picker, reads the screen (app, loopback warning, resource, scopes in words), approves
+ * — the browser lands on the app's loopback callback with a code, which the CSP's `form-action` allows —
+ * is asked again for more scopes and denies (access_denied), then revokes the app on /account, after which
+ * its tokens are inactive at /introspect and its refresh token is refused.
+ *
+ * Each screen at 1280 and 390 px, light and dark: the frame, named buttons at least 44 px tall, no CSP
+ * violation, axe-core with nothing `serious` or `critical` (axe runs in a context of its own with
+ * `bypassCSP`, as in design.test.ts). Screenshots go to test-artifacts/consent/ for a person to look at.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AxeResults } from "axe-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../src/clients/registry";
+import { openDatabase } from "../../src/db/client";
+import { addResource } from "../../src/resources/registry";
+import { pkce } from "../support/login";
+import { startNodeServer, type NodeServer } from "../support/node-server";
+import { freePort, tempDir } from "../support/temp";
+
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
+const ARTIFACTS = join(fileURLToPath(new URL("../../", import.meta.url)), "test-artifacts", "consent");
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const RESOURCE = "https://notes.example.com/mcp";
+const RULES = { roles: {}, rules: [{ when: {}, grant: ["notes:read", "notes:write", "profile"] }] };
+
+const VARIANTS = [
+  { width: 1280, dark: false },
+  { width: 1280, dark: true },
+  { width: 390, dark: false },
+  { width: 390, dark: true },
+] as const;
+type Variant = (typeof VARIANTS)[number];
+const label = (v: Variant) => `${v.width}-${v.dark ? "dark" : "light"}`;
+
+const dir = tempDir("authbridge-consent-");
+let server: NodeServer;
+let issuer: string;
+let browser: Browser;
+let callbackServer: http.Server;
+let callback: string;
+const landed: URL[] = [];
+let clientId: string;
+let rs: { id: string; secret: string };
+let signedIn: Awaited<ReturnType<BrowserContext["storageState"]>>;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  callbackServer = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", callback);
+    if (url.pathname === "/callback") landed.push(url); // not the browser's favicon requests
+    res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>App</title><p>Back in the app.</p>");
+  });
+  await new Promise<void>((r) => callbackServer.listen(0, "127.0.0.1", () => r()));
+  callback = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/callback`;
+  const port = await freePort();
+  issuer = `http://localhost:${port}`;
+  server = await startNodeServer({
+    cwd: dir.path,
+    port,
+    env: {
+      AUTHBRIDGE_ISSUER: issuer,
+      AUTHBRIDGE_DEV_LOGIN: "1",
+      AUTHBRIDGE_DYNAMIC_REGISTRATION: "1",
+      AUTHBRIDGE_RULES: JSON.stringify(RULES),
+      HOST: "127.0.0.1",
+      RATE_LIMIT_PER_MINUTE: "100000",
+    },
+  });
+  const { db, client: raw } = openDatabase({ url: `file:${dir.path}/.data/authbridge.db` });
+  await addResource(db, { uri: RESOURCE, name: "Team notes", scopes: ["notes:read", "notes:write"], descriptions: { "notes:read": "Read the team's notes", "notes:write": "Write and delete the team's notes" } }, "test");
+  const made = await createClient(db, { name: "notes-rs", introspectAudiences: [RESOURCE] });
+  rs = { id: made.client.id, secret: made.secret! };
+  raw.close();
+  const reg = await fetch(`${issuer}/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ client_name: "Notes Assistant", redirect_uris: [callback], token_endpoint_auth_method: "none" }),
+  });
+  expect(reg.status).toBe(201);
+  clientId = ((await reg.json()) as { client_id: string }).client_id;
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`);
+  await page.fill('input[name="subject"]', "42");
+  await page.fill('input[name="username"]', "grace");
+  await Promise.all([page.waitForURL(`${issuer}/account`), page.getByRole("button", { name: "Sign in" }).click()]);
+  signedIn = await context.storageState();
+  await context.close();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await new Promise((r) => (callbackServer ? callbackServer.close(r) : r(undefined)));
+  dir.remove();
+});
+
+function newContext(v: Variant, bypassCSP = false): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: { width: v.width, height: v.width > 500 ? 900 : 844 },
+    ...(v.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    colorScheme: v.dark ? "dark" : "light",
+    storageState: signedIn,
+    ...(bypassCSP ? { bypassCSP: true } : {}),
+  });
+}
+
+function authorizeUrl(scope: string, verifierOut?: { verifier?: string }): string {
+  const { verifier, challenge } = pkce();
+  if (verifierOut) verifierOut.verifier = verifier;
+  const q = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: callback, code_challenge: challenge, code_challenge_method: "S256", state: "browser", scope, resource: RESOURCE });
+  return `${issuer}/authorize?${q}`;
+}
+
+/** The frame, 44 px targets, named buttons, CSP errors and axe's serious findings of the page in front of us. */
+async function review(open: (page: Page) => Promise<unknown>, v: Variant, name: string): Promise<string[]> {
+  const problems: string[] = [];
+  const context = await newContext(v);
+  const page = await context.newPage();
+  const cspErrors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+  });
+  await open(page);
+  await page.screenshot({ path: join(ARTIFACTS, `${name}-${label(v)}.png`), fullPage: true });
+  const facts = await page.evaluate(() => ({
+    mains: document.querySelectorAll("main").length,
+    h1s: document.querySelectorAll("h1").length,
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    small: [...document.querySelectorAll<HTMLElement>("button, .button")].filter((b) => b.getBoundingClientRect().height < 44).map((b) => b.textContent),
+  }));
+  if (facts.mains !== 1 || facts.h1s !== 1) problems.push(`${name} ${label(v)}: ${facts.mains} main, ${facts.h1s} h1`);
+  if (facts.overflow > 0) problems.push(`${name} ${label(v)}: ${facts.overflow} px wider than the window`);
+  for (const s of facts.small) problems.push(`${name} ${label(v)}: button ${s} under 44 px`);
+  problems.push(...cspErrors.map((e) => `${name} ${label(v)}: ${e}`));
+  await context.close();
+
+  const axeContext = await newContext(v, true);
+  const probe = await axeContext.newPage();
+  await open(probe);
+  await probe.addScriptTag({ content: AXE_SOURCE });
+  const results = await probe.evaluate(async () => {
+    const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
+    return JSON.parse(JSON.stringify(await axe.run(document, { resultTypes: ["violations"] }))) as AxeResults;
+  });
+  expect(results.passes.length).toBeGreaterThan(10);
+  for (const violation of results.violations)
+    if (violation.impact === "serious" || violation.impact === "critical") problems.push(`${name} ${label(v)}: ${violation.id} ${violation.help}: ${violation.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  await axeContext.close();
+  return problems;
+}
+
+describe.skipIf(!hasChromium)("consent and connected apps in Chromium", () => {
+  it("the consent screen at 1280/390, light/dark: what the app asks, in words; no serious axe finding", async () => {
+    const problems: string[] = [];
+    for (const v of VARIANTS) {
+      problems.push(
+        ...(await review(async (page) => {
+          const res = await page.goto(authorizeUrl("notes:read notes:write"));
+          expect(res?.status()).toBe(200);
+        }, v, "consent")),
+      );
+    }
+    expect(problems).toEqual([]);
+    const context = await newContext(VARIANTS[0]);
+    const page = await context.newPage();
+    await page.goto(authorizeUrl("notes:read"));
+    expect(await page.locator("h1").textContent()).toBe("Allow Notes Assistant to use your account?");
+    expect(await page.locator("#consent-resource").textContent()).toContain("Team notes");
+    expect(await page.locator("#consent-scopes").textContent()).toContain("Read the team's notes");
+    expect(await page.locator("#consent-loopback").isVisible()).toBe(true);
+    expect(await page.getByRole("button", { name: "Allow Notes Assistant" }).isVisible()).toBe(true);
+    expect(await page.getByRole("button", { name: "Deny" }).isVisible()).toBe(true);
+    await context.close();
+  }, 150_000);
+
+  it("approve lands on the app with a code; more scopes ask again and deny answers access_denied; revoke on /account ends the app's tokens", async () => {
+    const context = await newContext(VARIANTS[0]);
+    const page = await context.newPage();
+    const cspErrors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+    });
+    const pkceOut: { verifier?: string } = {};
+    await page.goto(authorizeUrl("notes:read", pkceOut));
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(callback)), page.getByRole("button", { name: "Allow Notes Assistant" }).click()]);
+    expect(cspErrors).toEqual([]);
+    const back = landed.at(-1)!;
+    expect(back.searchParams.get("state")).toBe("browser");
+    const token = await fetch(`${issuer}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "authorization_code", code: back.searchParams.get("code")!, code_verifier: pkceOut.verifier!, redirect_uri: callback, client_id: clientId }).toString(),
+    });
+    const tokens = (await token.json()) as { access_token: string; refresh_token: string; scope: string };
+    expect(tokens.scope).toBe("notes:read");
+
+    // Remembered: the same scopes go straight back; one more asks again, and Deny says so to the app.
+    await page.goto(authorizeUrl("notes:read"));
+    await page.waitForURL((u) => u.href.startsWith(callback));
+    expect(landed.at(-1)!.searchParams.has("code"), landed.at(-1)!.href).toBe(true);
+    await page.goto(authorizeUrl("notes:read notes:write"));
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(callback)), page.getByRole("button", { name: "Deny" }).click()]);
+    expect(landed.at(-1)!.searchParams.get("error")).toBe("access_denied");
+
+    const basic = `Basic ${btoa(`${rs.id}:${rs.secret}`)}`;
+    const introspect = async () =>
+      ((await (await fetch(`${issuer}/introspect`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic }, body: `token=${tokens.access_token}` })).json()) as { active: boolean }).active;
+    expect(await introspect()).toBe(true);
+
+    // Connected apps, at every size and scheme, then Revoke.
+    const problems: string[] = [];
+    for (const v of VARIANTS) problems.push(...(await review((p) => p.goto(`${issuer}/account#connected-apps`), v, "connected-apps")));
+    expect(problems).toEqual([]);
+    await page.goto(`${issuer}/account`);
+    const row = page.locator(`#connected-app-list li[data-client-id="${clientId}"]`);
+    expect(await row.textContent()).toContain("Notes Assistant");
+    expect(await row.textContent()).toContain("Team notes");
+    expect(await row.textContent()).toContain("notes:read");
+    expect(await row.locator("time").count()).toBe(1);
+    await Promise.all([page.waitForURL(`${issuer}/account?done=app-revoked`), page.getByRole("button", { name: "Revoke Notes Assistant" }).click()]);
+    expect(await page.locator("p[role=status]").textContent()).toContain("disconnected");
+    await page.screenshot({ path: join(ARTIFACTS, "connected-apps-revoked-1280-light.png"), fullPage: true });
+    expect(await page.locator("#connected-apps").textContent()).toContain("No apps are connected");
+    expect(await introspect()).toBe(false);
+    const refreshed = await fetch(`${issuer}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: clientId }).toString(),
+    });
+    expect(await refreshed.json()).toMatchObject({ error: "invalid_grant" });
+    await context.close();
+  }, 150_000);
+});
