@@ -5,7 +5,7 @@
  * later (name, redirect URIs, scopes, audiences): the client type never changes, and grants are chosen once.
  */
 import { FieldProblem, invalidAttrs, type FormProblem } from "../shared/forms";
-import { CHOICE_INPUT, CHOICE_LABEL } from "../shared/styles";
+import { CHOICE_INPUT, CHOICE_INPUT_TOP, CHOICE_LABEL } from "../shared/styles";
 import { GRANT_CHOICES, type AppFormValues } from "./app-form";
 
 /** Inputs of {@link AppFields}. */
@@ -47,13 +47,13 @@ function KindChoice(props: { values: AppFormValues; problems: readonly FormProbl
       <legend>Type</legend>
       <FieldProblem problems={props.problems} field="kind" />
       <label class="check" style={CHOICE_LABEL}>
-        <input type="radio" name="kind" value="confidential" checked={props.values.kind === "confidential"} style={CHOICE_INPUT} />
+        <input type="radio" name="kind" value="confidential" checked={props.values.kind === "confidential"} style={CHOICE_INPUT_TOP} />
         <span>
           Confidential <span class="hint">A server that can keep a secret. It gets a client secret.</span>
         </span>
       </label>
       <label class="check" style={CHOICE_LABEL}>
-        <input type="radio" name="kind" value="public" checked={props.values.kind === "public"} style={CHOICE_INPUT} />
+        <input type="radio" name="kind" value="public" checked={props.values.kind === "public"} style={CHOICE_INPUT_TOP} />
         <span>
           Public <span class="hint">A browser, desktop or mobile app: no secret, signs people in with PKCE.</span>
         </span>
@@ -70,7 +70,7 @@ function GrantChoices(props: { values: AppFormValues; problems: readonly FormPro
       <FieldProblem problems={props.problems} field="grants" />
       {GRANT_CHOICES.map((g) => (
         <label class="check" style={CHOICE_LABEL}>
-          <input type="checkbox" name="grant" value={g.value} checked={props.values.grants.includes(g.value)} style={CHOICE_INPUT} />
+          <input type="checkbox" name="grant" value={g.value} checked={props.values.grants.includes(g.value)} style={CHOICE_INPUT_TOP} />
           <span>
             {g.label} <span class="hint">{g.hint}</span>
           </span>

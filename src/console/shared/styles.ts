@@ -5,10 +5,13 @@
  */
 
 /** A checkbox or radio keeps its size beside a long, wrapping label (a flex item shrinks by default). */
-export const CHOICE_INPUT = "flex:none;margin:.2rem .6rem 0 0";
+export const CHOICE_INPUT = "flex:none";
 
 /** A choice whose label has a hint under it: the box lines up with the first line, not the middle. */
 export const CHOICE_LABEL = "align-items:flex-start;padding:.5rem 0";
+
+/** The box of a {@link CHOICE_LABEL} choice: its size kept, level with the first line's text. */
+export const CHOICE_INPUT_TOP = "flex:none;margin:.2rem .6rem 0 0";
 
 /** A problem message next to its field, in the alert colour (≥ 4.5:1 on the page in both schemes). */
 export const FIELD_PROBLEM = "color:var(--alert-line)";
