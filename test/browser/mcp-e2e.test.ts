@@ -62,12 +62,11 @@ const DESCRIPTIONS = { "repos:read": "Read acme's repositories", "repos:write": 
 
 const dir = tempDir("authbridge-mcp-e2e-");
 
-/** An authbridge, the MCP server it issues tokens for, and how to reach both. */
+/** An authbridge and the MCP server it issues tokens for. Both stop in afterAll. */
 interface Authority {
   issuer: string;
   /** The MCP endpoint: the registered resource, the tokens' `aud`. */
   resource: string;
-  stop(): Promise<void>;
 }
 
 let browser: Browser;
@@ -78,6 +77,7 @@ let documentUrl: string;
 let documentHits = 0;
 /** The run's CA (PEM): trusted by the in-process authbridge's document fetcher, and by nothing else. */
 let testCa: string;
+/** What afterAll stops, registered the moment each thing starts (so a failure halfway leaks nothing). */
 const stops: Array<() => Promise<void>> = [];
 
 function listen(server: http.Server | https.Server): Promise<number> {
@@ -92,13 +92,14 @@ const closeServer = (server: { close(cb: () => void): unknown; closeAllConnectio
   });
 
 /** The example MCP server for `issuer`, on a port of its own; returns its resource URL. */
-async function startMcp(issuer: string): Promise<{ resource: string; stop(): Promise<void> }> {
+async function startMcp(issuer: string): Promise<string> {
   const port = await freePort();
   const resource = `http://localhost:${port}/mcp`;
   const app = createMcpExample({ resource, issuer, jwksUrl: `${issuer}/.well-known/jwks.json` });
   const server: ServerType = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
+  stops.push(() => closeServer(server as http.Server));
   await new Promise<void>((r) => (server.listening ? r() : server.once("listening", () => r())));
-  return { resource, stop: () => closeServer(server as http.Server) };
+  return resource;
 }
 
 /** authbridge as `npm start` runs it: dev login, the example rules, dynamic registration on. */
@@ -119,12 +120,16 @@ async function spawnedAuthority(): Promise<Authority> {
       AUTHBRIDGE_CIMD: "any",
     },
   });
-  const mcp = await startMcp(issuer);
+  stops.push(() => server.stop());
+  const resource = await startMcp(issuer);
   // What `resources add` does, straight into the server's database.
   const { db, client } = openDatabase({ url: `file:${cwd}/.data/authbridge.db` });
-  await addResource(db, { uri: mcp.resource, name: "Example MCP", scopes: RESOURCE_SCOPES, descriptions: DESCRIPTIONS }, "test");
-  client.close();
-  return { issuer, resource: mcp.resource, stop: async () => (await mcp.stop(), await server.stop()) };
+  try {
+    await addResource(db, { uri: resource, name: "Example MCP", scopes: RESOURCE_SCOPES, descriptions: DESCRIPTIONS }, "test");
+  } finally {
+    client.close();
+  }
+  return { issuer, resource };
 }
 
 /**
@@ -153,23 +158,17 @@ async function inProcessAuthority(ca: string): Promise<Authority> {
       ca,
     }),
   });
+  stops.push(async () => deps.dbClient.close());
   await tuneLocalDatabase(config.databaseUrl, deps.dbClient);
   await applyMigrations(deps.db);
   await deps.keys.ensureCurrent();
   const app = createApp(deps);
   const server: ServerType = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
+  stops.push(() => closeServer(server as http.Server));
   await new Promise<void>((r) => (server.listening ? r() : server.once("listening", () => r())));
-  const mcp = await startMcp(issuer);
-  await addResource(deps.db, { uri: mcp.resource, name: "Example MCP", scopes: RESOURCE_SCOPES, descriptions: DESCRIPTIONS }, "test");
-  return {
-    issuer,
-    resource: mcp.resource,
-    stop: async () => {
-      await mcp.stop();
-      await closeServer(server as http.Server);
-      deps.dbClient.close();
-    },
-  };
+  const resource = await startMcp(issuer);
+  await addResource(deps.db, { uri: resource, name: "Example MCP", scopes: RESOURCE_SCOPES, descriptions: DESCRIPTIONS }, "test");
+  return { issuer, resource };
 }
 
 beforeAll(async () => {
@@ -329,7 +328,6 @@ async function signInAndUse(a: Authority, provider: MemoryClientProvider, transp
 describe.skipIf(!hasChromium)("an MCP client nobody configured, with the MCP SDK's own OAuth", () => {
   it("registers at /register, signs a person in through the dev login and consent, calls the tool, refreshes, and loses the tool with the team (real Node server)", async () => {
     const a = await spawnedAuthority();
-    stops.push(a.stop);
     const provider = new MemoryClientProvider({ redirectUrl: callback, clientName: "MCP e2e (registered)" });
     const seen: string[] = [];
     const fetchFn = recordingFetch(seen);
@@ -352,7 +350,6 @@ describe.skipIf(!hasChromium)("an MCP client nobody configured, with the MCP SDK
 
   it("names its Client ID Metadata Document (https, a test CA), signs in, consents, calls, refreshes, and loses the tool with the team", async () => {
     const a = await inProcessAuthority(testCa);
-    stops.push(a.stop);
     const provider = new MemoryClientProvider({ redirectUrl: callback, clientName: "MCP e2e (metadata document)", clientMetadataUrl: documentUrl });
     const seen: string[] = [];
     const fetchFn = recordingFetch(seen);
