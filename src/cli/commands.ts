@@ -15,6 +15,7 @@ import { apiKeyChecks, apiKeyRuns } from "./api-key-commands";
 import { UsageError, type ParsedArgs } from "./args";
 import { auditChecks, auditRuns } from "./audit-commands";
 import { clientChecks, clientRuns } from "./client-commands";
+import { resourceChecks, resourceRuns } from "./resource-commands";
 import { presentClient } from "../admin/present";
 import { asCli, CLIENT_FLAGS, flagLine, serviceDeps } from "./services";
 
@@ -67,6 +68,7 @@ export const checks: Record<string, (args: ParsedArgs) => void> = {
   ...accountChecks,
   ...auditChecks,
   ...apiKeyChecks,
+  ...resourceChecks,
 };
 
 /** Runs by command name (`"keys rotate"`). */
@@ -97,4 +99,5 @@ export const runs: Record<string, CommandRun> = {
   ...accountRuns,
   ...auditRuns,
   ...apiKeyRuns,
+  ...resourceRuns,
 };

@@ -224,6 +224,35 @@ export const COMMANDS: CommandSpec[] = [
     prints: "the key, with revoked_at",
     needs: "everything",
   },
+  {
+    name: "resources add",
+    summary: "register an API (a resource server, RFC 8707) tokens may be issued for, with the scopes it understands",
+    positionals: [],
+    options: {
+      uri: { type: "string", required: true, value: "URI", description: "the API's URI, matched exactly (path included), e.g. https://api.example.com/mcp" },
+      name: { type: "string", required: true, value: "NAME", description: "its name, shown on the consent screen" },
+      scopes: { type: "string", value: '"A B"', description: "the scopes it understands, space-separated (tokens for it carry no others)" },
+      describe: { type: "string", multiple: true, value: "SCOPE=WORDS", description: "a scope in words for the consent screen (repeatable)" },
+    },
+    prints: '{ "uri", "name", "scopes", … }',
+    needs: "database",
+  },
+  {
+    name: "resources list",
+    summary: "list the registered APIs (those declared in AUTHBRIDGE_RESOURCES live in the configuration)",
+    positionals: [],
+    options: {},
+    prints: '[ { "uri", "name", "scopes", … } ]',
+    needs: "database",
+  },
+  {
+    name: "resources remove",
+    summary: "remove a registered API: no new token is issued for it and its refresh tokens stop",
+    positionals: [{ name: "URI", description: "the API's URI, exactly as registered" }],
+    options: {},
+    prints: "the removed resource",
+    needs: "database",
+  },
 ];
 
 /** Names of the commands that open only what `needs` says, for the environment paragraph of the help. */
