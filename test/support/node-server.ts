@@ -29,7 +29,12 @@ export async function startNodeServer(opts: { cwd: string; env?: Record<string, 
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    // A server that did not start in time is stopped, not left running behind a failed test. The wait is
+    // generous: under a full suite on two cores, tsx alone can take most of it.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start:\n${out}`));
+    }, 60_000);
     const check = () => {
       if (out.includes("listening on")) {
         clearTimeout(timer);
