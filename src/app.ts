@@ -33,6 +33,8 @@ import { rateLimit } from "./ratelimit/middleware";
 import { createServices } from "./services";
 import { accountRoutes } from "./session/account-routes";
 import { consoleRoutes } from "./console/routes";
+import { openIdConfigurationRoutes, openIdMetadata } from "./oidc/discovery";
+import { logoutRoutes } from "./oidc/logout";
 
 const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"];
 
@@ -71,6 +73,7 @@ export function createApp(appDeps: AppDeps): Hono {
       userinfo_endpoint: `${issuer}/userinfo`,
     },
     thirdPartyMetadata(deps.config),
+    openIdMetadata(issuer),
   ];
   const perMinute = deps.config.rateLimitPerMinute;
   // The endpoints that authenticate a client (/token, /introspect, /revoke) carry their own rate limits
@@ -101,6 +104,9 @@ export function createApp(appDeps: AppDeps): Hono {
   app.route("/", introspectRoutes(deps, { apiKeys }));
   app.route("/", userinfoRoutes(deps));
   app.route("/", metadataRoutes(deps, metadata));
+  // OpenID Connect: the same document at its own well-known path, and RP-initiated logout.
+  app.route("/", openIdConfigurationRoutes(deps, metadata));
+  app.route("/", logoutRoutes(deps));
   app.route("/", managementApiRoutes(deps));
   if (deps.config.metricsToken) app.route("/", metricsRoutes(deps.config.metricsToken, metrics));
   app.notFound(notFound);

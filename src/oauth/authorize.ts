@@ -11,6 +11,10 @@
  * The validated request waits in the state store while the person signs in at a provider; `/authorize/resume`
  * takes it once, with the bridge session. Third-party clients then need the person's consent (consent.ts)
  * before the answer: a code.
+ *
+ * OpenID Connect's parameters (oidc/authorize-params.ts): `prompt=none` answers `login_required` or
+ * `consent_required` instead of any page; `prompt=login` and a session older than `max_age` sign in again;
+ * `login_hint` naming a platform picks it; `nonce` goes with the code into the ID token.
  */
 import { Hono, type Context } from "hono";
 import type { Provider } from "../domain";
@@ -24,11 +28,13 @@ import { limitAddress } from "../ratelimit/middleware";
 import { currentSession, type BrowserSession } from "../session/session";
 import { chooserPage } from "../ui/chooser";
 import { errorPage } from "../ui/error-page";
-import { chooseTarget, type Target } from "./audience";
+import type { Target } from "./audience";
 import { askConsent, needsConsent } from "./consent";
 import { parseScope } from "./form";
 import { answerWithCode, PendingRequest, redirectToClient } from "./pending";
 import { isValidChallenge } from "./pkce";
+import { readOidcRequest, sessionSatisfies } from "../oidc/authorize-params";
+import { choosePersonTarget } from "../oidc/target";
 
 /** How long a person may take to sign in at the provider (seconds). */
 const REQUEST_TTL = 600;
@@ -110,9 +116,12 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
       if (!challenge) return fail("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256");
       if (one("code_challenge_method") !== "S256" || !isValidChallenge(challenge)) return fail("invalid_request", "code_challenge_method must be S256 with a 43-character challenge");
       const asked = parseScope(one("scope"));
-      const target = await chooseTarget(deps, client, q.resource ?? []);
+      const target = await choosePersonTarget(deps, client, q.resource ?? [], asked);
       const scopes = requestScopes(asked, target, client);
-      const prompts = (one("prompt") ?? "").split(" ");
+      const oidc = readOidcRequest(one, new Set(providers.keys()));
+      if ("error" in oidc) return fail(oidc.error, oidc.description);
+      const now = deps.now();
+      const freshSignIn = oidc.login || oidc.maxAge !== undefined;
       const pending: PendingRequest = {
         clientId: client.id,
         redirectUri,
@@ -121,14 +130,22 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
         state,
         scopes,
         aud: target.aud,
-        promptConsent: prompts.includes("consent"),
+        promptConsent: oidc.consent,
+        ...(oidc.nonce !== undefined ? { nonce: oidc.nonce } : {}),
       };
-      await touchDynamicClient(deps.db, client, deps.now());
-      const session = prompts.includes("login") ? null : await currentSession(c, deps);
-      if (session) return finish(c, deps, client, pending, session);
+      await touchDynamicClient(deps.db, client, now);
+      const current = await currentSession(c, deps);
+      const session = current && sessionSatisfies(oidc, current.createdAt, now) ? current : null;
+      if (session) {
+        if (oidc.none && (await needsConsent(deps, client, pending, session.accountId))) return fail("consent_required", "the person has not consented to this request");
+        return finish(c, deps, client, pending, session);
+      }
+      if (oidc.none) return fail("login_required", "the person must sign in");
+      // A sign-in demanded afresh must be one that happens from now on, not the session already there.
+      if (current && freshSignIn) pending.signInAfter = now;
 
       // Checked before anything is stored: a request that cannot go anywhere writes nothing.
-      const wanted = one("provider");
+      const wanted = one("provider") ?? oidc.loginHintPlatform;
       if (wanted && !providers.has(wanted)) return fail("invalid_request", "unknown or disabled provider");
       // Each call from here on stores a pending request for an unauthenticated caller: limited per address.
       const limited = await limitAddress(c, deps, deps.rateLimiter, { name: "authorize", limit: Math.ceil(deps.config.rateLimitPerMinute / 10), windowSeconds: 60 });
@@ -156,7 +173,8 @@ export function authorizeRoutes(deps: AppDeps, providers: ReadonlyMap<string, Pr
       return errorPage(c, { status: 400, title: "Sign-in not completed", message: "This sign-in has expired or was not completed. Please return to the application and try again." });
     const raw = await deps.store.take(`authz:${id}`);
     const parsed = raw ? PendingRequest.safeParse(JSON.parse(raw)) : undefined;
-    if (!parsed?.success)
+    // A request that demanded a fresh sign-in is answered only by a session started for it.
+    if (!parsed?.success || (parsed.data.signInAfter !== undefined && session.createdAt < parsed.data.signInAfter))
       return errorPage(c, { status: 400, title: "Sign-in expired", message: "This sign-in request has expired or was already used. Please return to the application and try again." });
     // Looked up again: the client may have been disabled (or its document withdrawn) while the person signed in.
     const client = await deps.findClient(parsed.data.clientId);

@@ -34,6 +34,10 @@ export const CodeGrant = z.object({
   authAt: z.number(),
   /** Expiry, epoch ms (the store's TTL says the same; kept to restore a code with its remaining life). */
   exp: z.number(),
+  /** OpenID Connect: the request's `nonce`, echoed in the ID token. */
+  nonce: z.string().optional(),
+  /** OpenID Connect: when the person signed in (the session's start, epoch ms), the ID token's `auth_time`. */
+  authTime: z.number().optional(),
 });
 /** What a code stands for. */
 export type CodeGrant = z.infer<typeof CodeGrant>;

@@ -20,6 +20,13 @@ export const PendingRequest = z.object({
   aud: z.string(),
   /** `prompt=consent`: ask again even when a consent covers the request. */
   promptConsent: z.boolean().default(false),
+  /** OpenID Connect `nonce`, kept with the code. */
+  nonce: z.string().optional(),
+  /**
+   * Set when the request demanded a fresh sign-in (`prompt=login`, `max_age`): only a session started at or
+   * after this moment (epoch ms) may answer it.
+   */
+  signInAfter: z.number().optional(),
 });
 /** A validated authorization request. */
 export type PendingRequest = z.infer<typeof PendingRequest>;
@@ -44,7 +51,7 @@ export async function answerWithCode(
   c: Context,
   deps: AppDeps,
   req: PendingRequest,
-  session: { sid: string; accountId: string },
+  session: { sid: string; accountId: string; createdAt: number },
   status: 302 | 303 = 302,
 ): Promise<Response> {
   const code = await issueCode(deps, {
@@ -56,6 +63,8 @@ export async function answerWithCode(
     sid: session.sid,
     scopes: req.scopes,
     aud: req.aud,
+    ...(req.nonce !== undefined ? { nonce: req.nonce } : {}),
+    authTime: session.createdAt,
   });
   c.header("Cache-Control", "no-store");
   return redirectToClient(c, deps.config.issuer, req.redirectUri, { code, state: req.state }, status);

@@ -19,6 +19,8 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  /** OpenID Connect: when the grant asked for `openid`. */
+  id_token?: string;
 }
 
 /** What a grant handler gets (it was built over the app's deps). */

@@ -22,6 +22,8 @@ export interface RefreshGrant {
   scopes: string[];
   /** Audience of the access tokens. */
   aud: string;
+  /** OpenID Connect: when the person signed in (epoch ms), the `auth_time` of every refreshed ID token. */
+  authTime?: number;
 }
 
 /** Lifetimes and grace, in seconds. */

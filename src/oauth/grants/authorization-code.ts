@@ -6,6 +6,8 @@
  *
  * A `resource` sent here (RFC 8707 §2.2) must be the one the code was issued for; the token's scopes are
  * asked ∩ entitled ∩ what the client may get ∩ what that resource understands (when it is registered).
+ * A grant that asked for `openid` (and may have it) also gets an ID token (oidc/issue.ts); identity scopes
+ * asked for count as entitled (oidc/scopes.ts).
  */
 import type { SubjectEntitlements } from "../../domain";
 import type { AppDeps } from "../../deps";
@@ -15,6 +17,8 @@ import { withinResource } from "../../resources/resource";
 import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
 import { signAccessToken } from "../../tokens/access";
+import { prepareIdToken, type PreparedIdToken } from "../../oidc/issue";
+import { isOpenIdGrant, withAskedIdentityScopes } from "../../oidc/scopes";
 import { codeRevoked, rememberRedeemed, restoreCode, revokeReplayed, takeCode } from "../codes";
 import { verifyPkce } from "../pkce";
 import type { GrantHandler } from "../token";
@@ -60,12 +64,23 @@ export function authorizationCodeGrant(deps: AppDeps, { services, entitlements }
     }
     // Asked ∩ entitled ∩ what the client may get (an empty client list means no client restriction).
     const client = caller.client;
-    const scopes = withinResource(effectiveScopes(grant.scopes, current.scopes ?? grant.scopes, client.scopes.length > 0 ? client.scopes : null), resource);
+    const granted = effectiveScopes(grant.scopes, withAskedIdentityScopes(current.scopes ?? grant.scopes, grant.scopes), client.scopes.length > 0 ? client.scopes : null);
+    const scopes = withinResource(granted, resource);
+    let idToken: PreparedIdToken | undefined;
+    if (isOpenIdGrant(granted)) {
+      const authTime = grant.authTime ?? grant.authAt;
+      try {
+        idToken = await prepareIdToken(deps, { accountId: grant.accountId, clientId: grant.clientId, sid: grant.sid, scopes: granted, roles: current.roles, authTime, nonce: grant.nonce });
+      } catch (err) {
+        await restoreCode(deps, code, grant);
+        throw err;
+      }
+    }
     const withRefresh = caller.client.grants.includes("refresh_token");
     const rt = withRefresh
       ? // The family keeps what was asked for and when it was authorized; each refresh applies the
         // entitlements of that moment.
-        await services.refresh.issue({ clientId: grant.clientId, sub: grant.accountId, sid: grant.sid, grant: { scopes: grant.scopes, aud: grant.aud }, authAt: grant.authAt, now })
+        await services.refresh.issue({ clientId: grant.clientId, sub: grant.accountId, sid: grant.sid, grant: { scopes: grant.scopes, aud: grant.aud, ...(grant.authTime !== undefined ? { authTime: grant.authTime } : {}) }, authAt: grant.authAt, now })
       : undefined;
     const access = await signAccessToken(
       deps.keys,
@@ -73,6 +88,6 @@ export function authorizationCodeGrant(deps: AppDeps, { services, entitlements }
       { sub: grant.accountId, clientId: grant.clientId, scopes, roles: current.roles, sid: grant.sid, grantId: rt?.record.family, aud: grant.aud },
     );
     await rememberRedeemed(deps, code, { family: rt?.record.family ?? "none", jti: access.jti, accessExp: access.exp, refreshExp: rt?.record.exp ?? access.exp });
-    return { access, refreshToken: rt?.token };
+    return { access, refreshToken: rt?.token, idToken: await idToken?.sign(access.token, access.iat) };
   });
 }

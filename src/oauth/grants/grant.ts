@@ -41,6 +41,8 @@ export interface IssuedTokens {
   refreshToken?: string | undefined;
   /** RFC 8693 `issued_token_type` (token exchange only). */
   issuedTokenType?: string | undefined;
+  /** OpenID Connect ID token (grants that asked for `openid`). */
+  idToken?: string | undefined;
 }
 
 /**
@@ -101,6 +103,7 @@ export function tokenResponse(c: Context, issued: IssuedTokens): Response {
     expires_in: access.exp - access.iat,
     scope: access.scope,
     ...(issued.refreshToken !== undefined ? { refresh_token: issued.refreshToken } : {}),
+    ...(issued.idToken !== undefined ? { id_token: issued.idToken } : {}),
   };
   return c.json(body, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
 }

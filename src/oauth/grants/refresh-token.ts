@@ -6,6 +6,9 @@
  * The family keeps its resource (`aud`): a `resource` sent with a refresh must be that one (RFC 8707 §2.2),
  * the audience must still be one the client may ask for (a removed resource stops refreshing), and the
  * scopes stay within what the resource understands now.
+ *
+ * A family that asked for `openid` keeps getting ID tokens: the same `sub` and `auth_time`, the claims and
+ * `groups` of now, no `nonce` (OpenID Connect Core §12.2).
  */
 import { recordAudit } from "../../audit";
 import type { AppDeps } from "../../deps";
@@ -14,8 +17,12 @@ import { OAuthError } from "../../errors";
 import { effectiveScopes } from "../../rules/evaluate";
 import type { Services } from "../../services";
 import type { Rotation } from "../../tokens/refresh";
+import { authorizedAtMs } from "../../store/store";
 import { signAccessToken } from "../../tokens/access";
-import { chooseTarget, scopesForTarget } from "../audience";
+import { prepareIdToken } from "../../oidc/issue";
+import { isOpenIdGrant, withAskedIdentityScopes } from "../../oidc/scopes";
+import { choosePersonTarget } from "../../oidc/target";
+import { scopesForTarget } from "../audience";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
 import { defineGrant, type IssuedTokens } from "./grant";
@@ -58,7 +65,7 @@ export function refreshTokenGrant(deps: AppDeps, { services, entitlements }: Ref
       if (resources.length === 1 && resources[0] !== r.grant.aud) throw new OAuthError("invalid_target", "the resource is not the one this refresh token was issued for");
       let target;
       try {
-        target = await chooseTarget(deps, caller.client, [r.grant.aud]);
+        target = await choosePersonTarget(deps, caller.client, [r.grant.aud], r.grant.scopes);
       } catch (err) {
         if (err instanceof OAuthError) throw new OAuthError("invalid_grant", "the resource of this refresh token is no longer served", { cause: err });
         throw err;
@@ -72,14 +79,19 @@ export function refreshTokenGrant(deps: AppDeps, { services, entitlements }: Ref
       const { client } = caller;
       // Entitlements are re-applied on every refresh: scopes lost upstream go, newly earned ones (within
       // what was asked for) arrive. A client acting for itself has no entitlements to apply.
-      const scopes = scopesForTarget(effectiveScopes(asked, current.scopes ?? asked, client.scopes.length > 0 ? client.scopes : null), target);
+      const allowed = effectiveScopes(asked, withAskedIdentityScopes(current.scopes ?? asked, asked), client.scopes.length > 0 ? client.scopes : null);
+      const scopes = scopesForTarget(allowed, target);
+      // Read before anything is signed: a failure here is restored like any other.
+      const idToken = isOpenIdGrant(allowed)
+        ? await prepareIdToken(deps, { accountId: r.record.sub, clientId: r.record.clientId, sid: r.record.sid, scopes: allowed, roles: current.roles, authTime: r.grant.authTime ?? authorizedAtMs(r.record) })
+        : undefined;
       // The rotation's own iat and jti: a retry inside the grace window gets a byte-identical answer.
       const access = await signAccessToken(
         deps.keys,
         { issuer: deps.config.issuer, ttl: deps.config.accessTokenTtl, iat: r.issuedAt, jti: r.jti },
         { sub: r.record.sub, clientId: r.record.clientId, scopes, roles: current.roles, sid: r.record.sid, grantId: r.record.family, aud: r.grant.aud },
       );
-      return { access, refreshToken: r.token };
+      return { access, refreshToken: r.token, idToken: await idToken?.sign(access.token, access.iat) };
     }
   });
 }

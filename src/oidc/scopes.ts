@@ -1,0 +1,38 @@
+/**
+ * The OpenID Connect scopes. They are about the person, not permissions at an API: any signed-in person
+ * may let a client learn who they are, so an identity scope the client asked for counts as entitled
+ * (the rules document grants API scopes; it need not grant `openid`). The client's own scope list and
+ * the consent screen still apply to them like to any other scope.
+ */
+
+/** `openid` asks for an ID token; the others choose its claims (and UserInfo's). */
+export const IDENTITY_SCOPES = ["openid", "profile", "email", "groups"] as const;
+
+/** One identity scope. */
+export type IdentityScope = (typeof IDENTITY_SCOPES)[number];
+
+const IDENTITY = new Set<string>(IDENTITY_SCOPES);
+
+/** Whether `scope` is one of {@link IDENTITY_SCOPES}. */
+export function isIdentityScope(scope: string): scope is IdentityScope {
+  return IDENTITY.has(scope);
+}
+
+/**
+ * What a person is entitled to, plus the identity scopes among those asked for. Only asked-for identity
+ * scopes are added: a client asking for nothing keeps getting "everything entitled", which never includes
+ * an ID token it did not ask for.
+ * @example withAskedIdentityScopes(["repos:read"], ["openid", "repos:read"]) // ["repos:read", "openid"]
+ */
+export function withAskedIdentityScopes(entitled: readonly string[], asked: readonly string[]): string[] {
+  const extra = asked.filter((s) => isIdentityScope(s) && !entitled.includes(s));
+  return extra.length === 0 ? [...entitled] : [...entitled, ...extra];
+}
+
+/**
+ * Whether a grant over `scopes` is an OpenID Connect one: it asked for `openid`.
+ * @example if (isOpenIdGrant(grant.scopes)) idToken = await issueIdToken(…);
+ */
+export function isOpenIdGrant(scopes: readonly string[]): boolean {
+  return scopes.includes("openid");
+}
