@@ -9,7 +9,7 @@ import type { ManagedClient } from "../../admin/client-view";
 import { When } from "../../ui/when";
 import { CsrfField, FormProblems, PostButton, type FormProblem } from "../shared/forms";
 import { SecretOnce } from "../shared/secret";
-import { ACTION_ROWS } from "../shared/styles";
+import { ACTION_ROWS, NOWRAP } from "../shared/styles";
 import { type AppFormValues } from "./app-form";
 import { AppFields } from "./app-form-view";
 
@@ -85,10 +85,10 @@ export function AppsList(props: { apps: readonly ManagedClient[]; now: number; n
                   </td>
                   <td data-label="Type">{kindOf(a)}</td>
                   <td data-label="Status">{a.disabledAt === null ? statusOf(a) : <strong>{statusOf(a)}</strong>}</td>
-                  <td data-label="Registered">
+                  <td data-label="Registered" style={NOWRAP}>
                     <When at={a.createdAt} now={props.now} />
                   </td>
-                  <td data-label="Last used">
+                  <td data-label="Last used" style={NOWRAP}>
                     <LastUsed app={a} now={props.now} />
                   </td>
                 </tr>

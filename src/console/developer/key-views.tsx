@@ -10,7 +10,7 @@ import { When } from "../../ui/when";
 import { ConfirmAction } from "../shared/confirm";
 import { CsrfField, FieldProblem, FormProblems, invalidAttrs, type FormProblem } from "../shared/forms";
 import { SecretOnce } from "../shared/secret";
-import { CHOICE_INPUT } from "../shared/styles";
+import { CHOICE_INPUT, NOWRAP } from "../shared/styles";
 
 /** What the create form holds, as typed (re-shown when it comes back with problems). */
 export interface KeyFormValues {
@@ -95,11 +95,12 @@ export function KeysPage(props: KeysPageProps) {
                   <td data-label="Can use">
                     <KeyScopes scopes={k.scopes} />
                   </td>
-                  <td data-label="Created">
+                  <td data-label="Created" style={NOWRAP}>
                     <When at={k.createdAt} now={props.now} />
                   </td>
-                  <td data-label="Last used">{k.lastUsedAt === null ? <span class="muted">never</span> : <When at={k.lastUsedAt} now={props.now} />}</td>
-                  <td data-label="Expires">
+                  <td data-label="Last used" style={NOWRAP}>
+                    {k.lastUsedAt === null ? <span class="muted">never</span> : <When at={k.lastUsedAt} now={props.now} />}</td>
+                  <td data-label="Expires" style={NOWRAP}>
                     <Expiry at={k.expiresAt} now={props.now} />
                   </td>
                   <td data-label="Action">

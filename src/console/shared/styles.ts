@@ -24,3 +24,6 @@ export const NOTICE_HEADING = "margin-top:.25rem";
 
 /** Rows of actions read as one line each: on a wide page the button stays near its words. */
 export const ACTION_ROWS = "max-width:48rem";
+
+/** A short cell ("5 minutes ago") stays on one line; the name column gives up the room instead. */
+export const NOWRAP = "white-space:nowrap";
