@@ -18,7 +18,7 @@ import type { Client } from "../../clients/registry";
 import { ACCESS_TOKEN_TYPE } from "../../domain";
 import type { AppDeps } from "../../deps";
 import { signAccessToken } from "../../tokens/access";
-import { chooseTarget, scopesForTarget } from "../audience";
+import { chooseOwnTarget, scopesForTarget } from "../audience";
 import { parseScope } from "../form";
 import type { IssuedTokens } from "./grant";
 
@@ -50,7 +50,7 @@ export function apiKeyExchange(deps: AppDeps, check: ApiKeyChecker) {
     // The audience is what the caller may ask for; without a client, what the owning client may (service
     // keys), or the default audience and the registered resources (personal keys).
     const audienceClient = req.caller ?? (owner.kind === "client" ? await deps.findClient(owner.clientId) : undefined);
-    const target = await chooseTarget(deps, audienceClient ?? null, req.targets);
+    const target = await chooseOwnTarget(deps, audienceClient ?? null, req.targets);
     const aud = target.aud;
 
     const requested = parseScope(req.scope);

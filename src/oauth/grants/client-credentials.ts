@@ -7,7 +7,7 @@
 import type { AppDeps } from "../../deps";
 import { OAuthError } from "../../errors";
 import { signAccessToken } from "../../tokens/access";
-import { chooseTarget, scopesForTarget } from "../audience";
+import { chooseOwnTarget, scopesForTarget } from "../audience";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
 import { defineGrant } from "./grant";
@@ -20,7 +20,7 @@ export function clientCredentialsGrant(deps: AppDeps): GrantHandler {
   return defineGrant({ required: [], optional: ["scope"] }, async ({ params, resources, caller }) => {
     const { client } = caller;
     const requested = parseScope(params.scope);
-    const target = await chooseTarget(deps, client, resources);
+    const target = await chooseOwnTarget(deps, client, resources);
     const aud = target.aud;
     const scopes = scopesForTarget(requested.length === 0 ? client.scopes : requested.filter((s) => client.scopes.includes(s)), target);
     if (requested.length > 0 && scopes.length === 0) throw new OAuthError("invalid_scope", "none of the requested scopes may be granted to this client for this resource");

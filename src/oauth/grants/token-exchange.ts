@@ -21,7 +21,7 @@ import { ClientAuthError, OAuthError } from "../../errors";
 import { derivedKey } from "../../lib/secret";
 import { effectiveScopes, entitlementsFor } from "../../rules/evaluate";
 import { signAccessToken } from "../../tokens/access";
-import { chooseTarget, scopesForTarget } from "../audience";
+import { chooseOwnTarget, scopesForTarget } from "../audience";
 import { parseScope } from "../form";
 import type { GrantHandler } from "../token";
 import { API_KEY_TOKEN_TYPE, apiKeyExchange } from "./api-key-exchange";
@@ -69,7 +69,7 @@ export function tokenExchangeGrant(deps: AppDeps, opts: TokenExchangeOptions): G
     const requested = parseScope(p.scope);
     const client = caller.client;
     // RFC 8693 `audience` and RFC 8707 `resource` name the same thing here: one target per token.
-    const target = await chooseTarget(deps, client, targetsOf(p, resources));
+    const target = await chooseOwnTarget(deps, client, targetsOf(p, resources));
     const aud = target.aud;
 
     // Asked of the platforms, never switched on by name: whichever offers this credential type checks it.
