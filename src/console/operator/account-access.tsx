@@ -136,7 +136,9 @@ export function ApiKeys(props: { accountId: string; name: string; keys: ApiKey[]
                       <ButtonLink href={under(props.accountId, `api-keys/${encodeURIComponent(k.id)}/revoke`)} variant="danger" ariaLabel={`Revoke API key ${k.name} of ${props.name}`}>
                         Revoke…
                       </ButtonLink>
-                    ) : null}
+                    ) : (
+                      <span class="muted">none</span>
+                    )}
                   </td>
                 </tr>
               ))}
