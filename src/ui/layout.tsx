@@ -33,8 +33,9 @@ const FRAME =
   "header.site{border-bottom:1px solid var(--line);background:var(--surface)}" +
   "header.site .frame{display:flex;flex-wrap:wrap;align-items:center;gap:0 1.5rem;padding-top:.3rem;padding-bottom:.3rem}" +
   ".brand{display:inline-flex;align-items:center;min-height:44px;font-weight:700;letter-spacing:.01em;color:var(--fg);text-decoration:none}" +
-  // The nav's first link lines its text up with the brand's when the nav wraps under it on a phone.
-  "nav{margin-left:-.75rem}nav ul{display:flex;flex-wrap:wrap;gap:.25rem;margin:0}" +
+  // No negative margin to line the first link's text up with the brand: on a phone, where the nav wraps
+  // under it, that put the link's box past the page's edge.
+  "nav ul{display:flex;flex-wrap:wrap;gap:.25rem;margin:0}" +
   "nav li,nav ul>li{display:block;padding:0;border:0}" +
   "nav a{display:inline-flex;align-items:center;min-height:44px;padding:0 .75rem;border-radius:6px;color:var(--fg);text-decoration:none}" +
   "nav a:hover{background:var(--bg)}nav a[aria-current=page]{font-weight:600;box-shadow:inset 0 -3px 0 var(--accent)}" +
