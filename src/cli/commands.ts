@@ -16,6 +16,7 @@ import { UsageError, type ParsedArgs } from "./args";
 import { auditChecks, auditRuns } from "./audit-commands";
 import { clientChecks, clientRuns } from "./client-commands";
 import { resourceChecks, resourceRuns } from "./resource-commands";
+import { oidcOptions, registerOidcOptions } from "./oidc-options";
 import { presentClient } from "../admin/present";
 import { asCli, CLIENT_FLAGS, flagLine, serviceDeps } from "./services";
 
@@ -63,7 +64,10 @@ export function createClientInput(values: ParsedArgs["values"]) {
 
 /** Checks of a command's values that need more than the spec (run before anything is opened). */
 export const checks: Record<string, (args: ParsedArgs) => void> = {
-  "clients create": ({ values }) => void createClientInput(values),
+  "clients create": ({ values }) => {
+    createClientInput(values);
+    oidcOptions(values);
+  },
   ...clientChecks,
   ...accountChecks,
   ...auditChecks,
@@ -86,8 +90,9 @@ export const runs: Record<string, CommandRun> = {
   // Creating and resetting go through the management services too, so their audit rows carry the actor `cli`.
   "clients create": async ({ values }, ctx) => {
     const input = createClientInput(values);
+    const oidc = oidcOptions(values);
     const { client, secret } = await asCli(CLIENT_FLAGS, input, () => createManagedClient(serviceDeps(ctx), CLI_CALLER, input));
-    return { ...presentClient(client), ...(secret ? { client_secret: secret } : {}) };
+    return { ...presentClient(client), ...(await registerOidcOptions(ctx.db, client.id, oidc)), ...(secret ? { client_secret: secret } : {}) };
   },
   // The whole registry in one array, oldest first, as before pages existed (`clients show` reads one).
   "clients list": async (_args, { db }) => (await listClients(db)).map(describeClient),

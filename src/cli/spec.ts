@@ -67,8 +67,15 @@ export const COMMANDS: CommandSpec[] = [
       grant: { type: "string", multiple: true, value: "GRANT", description: `a grant type (repeatable): ${GRANTS}` },
       audience: { type: "string", multiple: true, value: "AUDIENCE", description: "an audience the client may ask tokens for (repeatable)" },
       introspect: { type: "string", multiple: true, value: "AUDIENCE", description: "may introspect tokens issued for AUDIENCE: a resource server (repeatable)" },
+      "id-token-alg": { type: "string", value: "ALG", description: "OpenID Connect: sign its ID tokens with RS256 (the default), EdDSA or ES256" },
+      "post-logout-redirect-uri": {
+        type: "string",
+        multiple: true,
+        value: "URI",
+        description: "OpenID Connect: where logout may send the person back to, matched exactly (repeatable)",
+      },
     },
-    prints: '{ "client_id", …, "owner_account_id", …, "client_secret"? }',
+    prints: '{ "client_id", …, "owner_account_id", …, "id_token_signed_response_alg"?, "post_logout_redirect_uris"?, "client_secret"? }',
     needs: "database",
   },
   {
