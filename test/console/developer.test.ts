@@ -127,8 +127,10 @@ describe("a developer's apps", () => {
       expect(res.html).toContain(`href="#${c.field}"`);
       if (c.field === "name" || c.field === "redirect_uris") expect(res.html).toContain(`aria-describedby="${c.field}-problem"`);
     }
-    // What was typed comes back.
+    // What was typed comes back (a line that is no URI at all is a problem like any other, not a 500).
     const typed = await send(dana, "/console/apps", { name: "BadUri", kind: "public", grant: "web", redirect_uris: "notauri" }, { csrf });
+    expect(typed.status).toBe(400);
+    expect(typed.html).toContain("Redirect URI “notauri”: must be an absolute URI without a fragment.");
     expect(typed.html).toContain('value="BadUri"');
     expect(typed.html).toContain(">notauri</textarea>");
     expect(typed.html).toMatch(/value="public" checked/);
