@@ -59,7 +59,8 @@ function shellWords(line: string): string[] {
 
 /** The "API keys" section's commands, parsed from README.md. */
 function apiKeysSection() {
-  const section = README.slice(README.indexOf("## API keys"), README.indexOf("## Guides"));
+  const start = README.indexOf("## API keys");
+  const section = README.slice(start, README.indexOf("\n## ", start + 1));
   const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => m[2]!.replace(/\\\n\s*/g, ""));
   const lines = blocks.flatMap((b) => b.split("\n").map((l) => l.trim()));
   const createKey = lines.find((l) => l.startsWith("npm run authbridge -- api-keys create"));
