@@ -68,13 +68,24 @@ describe("the code flow's ID token", () => {
     for (const claim of ["nonce", "name", "email", "email_verified", "groups", "picture"]) expect(payload).not.toHaveProperty(claim);
   });
 
-  it("names the account, not the platform: the same person signing in again through a linked platform has the same sub", async () => {
+  it("names the account, not the platform: a rename, or signing in through another linked platform, keeps sub", async () => {
     const first = await tokensFor(h, { subject: "103", username: "bob" });
-    const again = await tokensFor(h, { subject: "103", username: "bob-renamed" });
+    const renamed = await tokensFor(h, { subject: "103", username: "bob-renamed" });
     const a = (await verifyIdToken(h, first.body.id_token!)).payload;
-    const b = (await verifyIdToken(h, again.body.id_token!)).payload;
+    const b = (await verifyIdToken(h, renamed.body.id_token!)).payload;
     expect(b.sub).toBe(a.sub);
     expect(b.sid).not.toBe(a.sid);
+    // Link a GitHub identity to the account, then sign in with it alone in a fresh browser.
+    const start = await first.b.request(`${ISSUER}/auth/dev/start?intent=link&return_to=%2Faccount`);
+    const state = /name="state" value="([^"]+)"/.exec(await start.text())![1]!;
+    const form = new URLSearchParams({ state, impersonate: "github", subject: "bob-gh", username: "bob-gh", orgs: "", teams: "" });
+    const linked = await first.b.request(`${ISSUER}/auth/dev/callback`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: ISSUER }, body: form.toString() });
+    expect(linked.status).toBe(302);
+    const viaGitHub = await tokensFor(h, { subject: "bob-gh", username: "bob-gh", impersonate: "github", guilds: "", roles: "" });
+    const c = (await verifyIdToken(h, viaGitHub.body.id_token!)).payload;
+    expect(c.sub).toBe(a.sub);
+    // The oldest identity still names the person, and the Discord role still counts.
+    expect(c).toMatchObject({ preferred_username: "bob-renamed", groups: ["ops"] });
   });
 
   it("lists platform memberships in groups with AUTHBRIDGE_OIDC_GROUPS=roles+platform", async () => {
