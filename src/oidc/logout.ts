@@ -11,10 +11,15 @@
  *   `state` appended. Any other address is never redirected to: the person sees a page instead.
  * The endpoint takes cross-site form posts from relying parties (the spec allows POST), so it is not
  * behind the same-origin check of our own forms; the confirmation form carries the session-bound token.
+ * Hints are limited per address like `/authorize` (checking one costs a signature), and a session already
+ * ended is not ended again: a replayed hint writes nothing.
  */
+import { and, eq, isNull } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { listIdentities } from "../accounts/identities";
+import { sessions } from "../db/schema";
 import type { AppDeps } from "../deps";
+import { limitAddress } from "../ratelimit/middleware";
 import { MAX_FORM_BYTES, readBodyText } from "../oauth/form";
 import { checkCsrfToken, csrfToken } from "../session/csrf";
 import { clearSessionCookie, currentSession, revokeSession, type BrowserSession } from "../session/session";
@@ -69,9 +74,19 @@ function backTo(c: Context, uri: string, state: string | undefined): Response {
   return c.redirect(url.toString(), c.req.method === "POST" ? 303 : 302);
 }
 
-/** End `sid` of `accountId`, and this browser's session when it is the same account's. */
+/** Whether `sid` is a live (not yet revoked) session of `accountId`. */
+async function isLive(deps: AppDeps, accountId: string, sid: string): Promise<boolean> {
+  const rows = await deps.db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.id, sid), eq(sessions.accountId, accountId), isNull(sessions.revokedAt)))
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** End the hint's session, and this browser's session when it is the same account's. */
 async function endSessions(c: Context, deps: AppDeps, hint: IdTokenHint, browser: BrowserSession | null): Promise<void> {
-  if (hint.sid) await revokeSession(deps, hint.sub, hint.sid, hint.sub);
+  if (hint.sid && (await isLive(deps, hint.sub, hint.sid))) await revokeSession(deps, hint.sub, hint.sid, hint.sub);
   if (browser && browser.accountId === hint.sub) {
     if (browser.sid !== hint.sid) await revokeSession(deps, browser.accountId, browser.sid, browser.accountId);
     clearSessionCookie(c, deps);
@@ -100,6 +115,8 @@ export function logoutRoutes(deps: AppDeps) {
     let clientId = p.clientId;
     let hint: IdTokenHint | null = null;
     if (p.idTokenHint !== undefined) {
+      const limited = await limitAddress(c, deps, deps.rateLimiter, { name: "logout", limit: Math.ceil(deps.config.rateLimitPerMinute / 10), windowSeconds: 60 });
+      if (limited) return limited;
       hint = await readIdTokenHint(deps.keys, deps.config.issuer, p.idTokenHint);
       if (!hint) return refused(c, "The application's sign-out request carries a token this server did not issue. Nothing was changed.");
       if (clientId !== undefined && clientId !== hint.clientId) return refused(c, "The sign-out request names two different applications. Nothing was changed.");

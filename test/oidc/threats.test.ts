@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
 import { requireAuth } from "../../src/verify";
 import { FakeBrowser } from "../support/fakes";
-import { postForm } from "../support/oauth";
+import { eq } from "drizzle-orm";
+import { auditEvents, clients } from "../../src/db/schema";
+import { claimsOf, postForm } from "../support/oauth";
 import { authorize, BYE, CB, harness, ISSUER, redeem, signIn, tokensFor, verifyIdToken, type Harness } from "./harness";
 
 let h: Harness;
@@ -85,8 +87,6 @@ describe("prompt and max_age", () => {
   it("prompt=none when consent is needed answers consent_required", async () => {
     const dev = await createClient(h.t.deps.db, { name: "A developer's app", isPublic: true, redirectUris: [CB] });
     // A developer's app is third-party: it needs the person's consent first.
-    const { clients } = await import("../../src/db/schema");
-    const { eq } = await import("drizzle-orm");
     const b = await signIn(h.t, { subject: "t6" });
     const owner = /acct_[A-Za-z0-9_-]+/.exec(await (await b.request(`${ISSUER}/account`)).text())?.[0];
     await h.t.deps.db.update(clients).set({ ownerAccountId: owner! }).where(eq(clients.id, dev.client.id));
@@ -140,6 +140,12 @@ describe("RP-initiated logout", () => {
     const refresh = await postForm(h.t.app, "/token", { grant_type: "refresh_token", refresh_token: body.refresh_token! }, h.client);
     expect(refresh.status).toBe(400);
     expect((await authorize(h, b, { prompt: "none" })).landed?.searchParams.get("error")).toBe("login_required");
+    // A replayed hint ends nothing more and writes nothing more.
+    const revoked = async () => (await h.t.deps.db.select().from(auditEvents).where(eq(auditEvents.type, "session.revoked"))).filter((e) => e.detail.includes(claimsOf(body.access_token!).sid as string));
+    expect(await revoked()).toHaveLength(1);
+    const replay = await b.request(logoutUrl({ id_token_hint: body.id_token!, post_logout_redirect_uri: BYE, state: "bye-2" }));
+    expect(replay.headers.get("location")).toBe(`${BYE}?state=bye-2`);
+    expect(await revoked()).toHaveLength(1);
   });
 
   it("accepts an expired hint, and a POSTed one", async () => {
