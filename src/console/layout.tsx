@@ -24,24 +24,22 @@ export const CONSOLE_SECTIONS = [
 /** One section's id. */
 export type ConsoleSection = (typeof CONSOLE_SECTIONS)[number]["id"];
 
-/** The nav: the sections this viewer may open, the current one marked for assistive technology too. */
+/** The nav's list (the layout wraps it in its `<nav>`): the sections this viewer may open, the current one marked. */
 function ConsoleNav(props: { viewer: ConsoleViewer; active: ConsoleSection | undefined }) {
   const open = CONSOLE_SECTIONS.filter((s) => (s.who === "operator" ? props.viewer.operator : props.viewer.developer));
   return (
-    <nav aria-label="Console">
-      <ul>
-        {open.map((s) => (
-          <li>
-            <a href={s.href} aria-current={s.id === props.active ? "page" : undefined}>
-              {s.label}
-            </a>
-          </li>
-        ))}
+    <ul>
+      {open.map((s) => (
         <li>
-          <a href="/account">Account</a>
+          <a href={s.href} aria-current={s.id === props.active ? "page" : undefined}>
+            {s.label}
+          </a>
         </li>
-      </ul>
-    </nav>
+      ))}
+      <li>
+        <a href="/account">Account</a>
+      </li>
+    </ul>
   );
 }
 
