@@ -182,7 +182,7 @@ describe.skipIf(!hasChromium)("the operator console in a browser", () => {
     const page = await opsCtx.newPage();
     await signIn(page, "olga", "ops", "/console");
     expect(new URL(page.url()).pathname).toBe("/console/admin/clients");
-    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Accounts" }).click();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Accounts" }).click();
     await page.getByLabel("Search accounts").fill("bob");
     await Promise.all([page.waitForURL(/\/console\/admin\/accounts\?q=bob/), page.getByRole("button", { name: "Search accounts" }).click()]);
     await Promise.all([page.waitForURL(/\/console\/admin\/accounts\/acct_/), page.getByRole("link", { name: "bob", exact: true }).click()]);
@@ -203,7 +203,7 @@ describe.skipIf(!hasChromium)("the operator console in a browser", () => {
     expect((await exchange(key)).status).toBe(400);
 
     // The audit log: the block by the operator, the key by bob, newest first, in words.
-    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Audit log" }).click();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Audit log" }).click();
     await page.getByLabel(/^Account/).fill(bobId);
     await Promise.all([page.waitForURL(/\/console\/admin\/audit\?/), page.getByRole("button", { name: "Filter the audit log" }).click()]);
     const blocked = await cells(page, 'tr[data-type="account.blocked"]');
@@ -216,7 +216,7 @@ describe.skipIf(!hasChromium)("the operator console in a browser", () => {
     expect(await page.content()).not.toContain(key);
 
     // Rotate the signing key (through its confirmation page): the old key stays published beside the new one.
-    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Signing keys" }).click();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Signing keys" }).click();
     const before = await page.locator("#signing-keys tbody tr").count();
     await Promise.all([page.waitForURL(`${issuer}/console/admin/signing-keys/rotate`), page.getByRole("link", { name: "Rotate the signing key" }).click()]);
     await Promise.all([page.waitForURL(`${issuer}/console/admin/signing-keys?done=rotated`), page.getByRole("button", { name: "Rotate the signing key" }).click()]);
