@@ -58,7 +58,7 @@ describe("/healthz", () => {
     const { postForm } = await import("./support/oauth");
     const { client, secret } = await createClient(t.deps.db, { name: "down", scopes: ["a"], grants: ["refresh_token"] });
     const creds = { id: client.id, secret: secret! };
-    const { token } = await createServices(t.deps).refresh.issue({ clientId: client.id, sub: client.id, sid: "ses_down", grant: { scopes: ["a"], aud: "x" }, now: Date.now() });
+    const { token } = await createServices(t.deps).refresh.issue({ clientId: client.id, sub: client.id, sid: "ses_down", grant: { scopes: ["a"], aud: t.deps.config.audience }, now: Date.now() });
     await redis.stop();
     try {
       const started = Date.now();
@@ -71,7 +71,7 @@ describe("/healthz", () => {
       await redis.restart();
     }
     // The test redis keeps nothing across its restart; the app recovers without one of its own.
-    const fresh = await createServices(t.deps).refresh.issue({ clientId: client.id, sub: client.id, sid: "ses_up", grant: { scopes: ["a"], aud: "x" }, now: Date.now() });
+    const fresh = await createServices(t.deps).refresh.issue({ clientId: client.id, sub: client.id, sid: "ses_up", grant: { scopes: ["a"], aud: t.deps.config.audience }, now: Date.now() });
     const again = await postForm(t.app, "/token", { grant_type: "refresh_token", refresh_token: fresh.token }, creds);
     expect(again.status).toBe(200);
   });

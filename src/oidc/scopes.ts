@@ -19,12 +19,17 @@ export function isIdentityScope(scope: string): scope is IdentityScope {
 }
 
 /**
- * What a person is entitled to, plus the identity scopes among those asked for. Only asked-for identity
+ * What a person is entitled to, plus — in an OpenID Connect request — the identity scopes among those asked
+ * for. Only asked-for identity
  * scopes are added: a client asking for nothing keeps getting "everything entitled", which never includes
  * an ID token it did not ask for.
  * @example withAskedIdentityScopes(["repos:read"], ["openid", "repos:read"]) // ["repos:read", "openid"]
+ * @example withAskedIdentityScopes([], ["profile"]) // [] (not an OpenID Connect request)
  */
 export function withAskedIdentityScopes(entitled: readonly string[], asked: readonly string[]): string[] {
+  // Only an OpenID Connect request (it asks for `openid`) makes them identity scopes: elsewhere `profile`
+  // or `groups` are ordinary API scopes, granted by the rules like any other (and lost with them).
+  if (!asked.includes("openid")) return [...entitled];
   const extra = asked.filter((s) => isIdentityScope(s) && !entitled.includes(s));
   return extra.length === 0 ? [...entitled] : [...entitled, ...extra];
 }
