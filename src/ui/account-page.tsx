@@ -10,6 +10,7 @@
 import type { Context } from "hono";
 import { PAGE_HEADERS } from "./error-page";
 import { ConnectedApps, type ConnectedApp } from "./connected-apps";
+import { PlatformIcon } from "./icons";
 import { Layout } from "./layout";
 import { When } from "./when";
 
@@ -66,6 +67,12 @@ export function identityLabel(provider: string, subject: string): string {
   if (provider !== "dev") return PLATFORM_NAMES[provider] ?? provider;
   const platform = subject.slice(0, Math.max(0, subject.indexOf(":")));
   return `${PLATFORM_NAMES[platform] ?? "Dev login"} (dev)`;
+}
+
+/** The platform whose mark an identity shows: a dev identity shows the platform it stands for. */
+function identityPlatform(provider: string, subject: string): string {
+  if (provider === "dev") return subject.slice(0, Math.max(0, subject.indexOf(":"))) || "dev";
+  return provider === "github-actions" ? "github" : provider;
 }
 
 /** A one-button form; `ariaLabel` names what the button acts on when its text alone ("Revoke") does not. */
@@ -200,7 +207,7 @@ export function accountPage(c: Context, v: AccountView): Response | Promise<Resp
         {v.identities.map((i) => (
           <li data-provider={i.provider}>
             <span>
-              <strong>{identityLabel(i.provider, i.subject)}</strong> {i.username ?? ""}
+              <PlatformIcon platform={identityPlatform(i.provider, i.subject)} /> <strong>{identityLabel(i.provider, i.subject)}</strong> {i.username ?? ""}
             </span>
             <PostButton
               action={`/account/identities/${i.id}/unlink`}
@@ -213,10 +220,10 @@ export function accountPage(c: Context, v: AccountView): Response | Promise<Resp
         ))}
       </ul>
       {v.linkable.length > 0 ? (
-        <p>
+        <p class="actions">
           {v.linkable.map((p) => (
             <a class="button" href={`/auth/${p.id}/start?intent=link&return_to=%2Faccount`}>
-              Link {p.label}
+              <PlatformIcon platform={p.id} /> Link {p.label}
             </a>
           ))}
         </p>

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWellFormedApiKey } from "../../src/apikeys/format";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { PAGE_VARIANTS } from "./variants";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ARTIFACTS = join(ROOT, "test-artifacts");
@@ -100,12 +101,7 @@ async function layoutFacts(page: Page, selector: string) {
   }, selector);
 }
 
-const VARIANTS = [
-  { width: 1280, dark: false },
-  { width: 1280, dark: true },
-  { width: 390, dark: false },
-  { width: 390, dark: true },
-];
+const VARIANTS = PAGE_VARIANTS;
 const shot = (name: string, v: { width: number; dark: boolean }) => join(ARTIFACTS, `${name}-${v.width}-${v.dark ? "dark" : "light"}.png`);
 
 describe.skipIf(!hasChromium)("API keys on the account page, in a browser", () => {

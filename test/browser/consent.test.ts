@@ -25,6 +25,7 @@ import { addResource } from "../../src/resources/registry";
 import { pkce } from "../support/login";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { PAGE_VARIANTS } from "./variants";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
@@ -33,12 +34,7 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core
 const RESOURCE = "https://notes.example.com/mcp";
 const RULES = { roles: {}, rules: [{ when: {}, grant: ["notes:read", "notes:write", "profile"] }] };
 
-const VARIANTS = [
-  { width: 1280, dark: false },
-  { width: 1280, dark: true },
-  { width: 390, dark: false },
-  { width: 390, dark: true },
-] as const;
+const VARIANTS = PAGE_VARIANTS;
 type Variant = (typeof VARIANTS)[number];
 const label = (v: Variant) => `${v.width}-${v.dark ? "dark" : "light"}`;
 

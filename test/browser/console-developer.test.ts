@@ -19,6 +19,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { PAGE_VARIANTS } from "./variants";
 
 const CHROMIUM = "/usr/bin/chromium";
 // Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
@@ -63,12 +64,7 @@ afterAll(async () => {
   dir.remove();
 });
 
-const VARIANTS = [
-  { width: 1280, dark: false },
-  { width: 1280, dark: true },
-  { width: 390, dark: false },
-  { width: 390, dark: true },
-] as const;
+const VARIANTS = PAGE_VARIANTS;
 type Variant = (typeof VARIANTS)[number];
 const label = (v: Variant) => `${v.width}-${v.dark ? "dark" : "light"}`;
 type Session = Awaited<ReturnType<BrowserContext["storageState"]>>;

@@ -27,6 +27,7 @@ import { CONSOLE_RULES } from "../console/support";
 import { pkce } from "../support/login";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { PAGE_VARIANTS } from "./variants";
 
 const CHROMIUM = "/usr/bin/chromium";
 // Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
@@ -37,12 +38,7 @@ const CB = "https://app.example.com/cb"; // never visited: the code is read from
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const API_KEY_TYPE = "urn:authbridge:token-type:api-key";
 
-const VARIANTS = [
-  { width: 1280, dark: false },
-  { width: 1280, dark: true },
-  { width: 390, dark: false },
-  { width: 390, dark: true },
-] as const;
+const VARIANTS = PAGE_VARIANTS;
 type Variant = (typeof VARIANTS)[number];
 const label = (v: Variant) => `${v.width}-${v.dark ? "dark" : "light"}`;
 

@@ -29,6 +29,7 @@ import { pkce } from "../support/login";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
 import { specimenApp } from "./design-specimen";
+import { PAGE_VARIANTS } from "./variants";
 
 const CHROMIUM = "/usr/bin/chromium";
 // Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
@@ -62,12 +63,7 @@ const PAGES: { name: string; url: () => string; status: number; session?: boolea
   { name: "console-specimen", url: () => `${specimenOrigin}/specimen`, status: 200 },
 ];
 
-const VARIANTS = [
-  { width: 1280, dark: false },
-  { width: 1280, dark: true },
-  { width: 390, dark: false },
-  { width: 390, dark: true },
-] as const;
+const VARIANTS = PAGE_VARIANTS;
 type Variant = (typeof VARIANTS)[number];
 const label = (v: Variant) => `${v.width}-${v.dark ? "dark" : "light"}`;
 
@@ -270,7 +266,7 @@ describe.skipIf(!hasChromium)("one design for every page", () => {
   }, 60_000);
 
   it("an error page gives a way out and the request id that is in the X-Request-Id header and on the request's log line", async () => {
-    const context = await newContext(VARIANTS[2], { session: false });
+    const context = await newContext({ width: 390, dark: false }, { session: false });
     const page = await context.newPage();
     for (const p of PAGES.filter((p) => p.name.startsWith("error-"))) {
       const res = await page.goto(p.url());

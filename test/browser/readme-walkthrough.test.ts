@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, tempDir } from "../support/temp";
+import { PAGE_VARIANTS } from "./variants";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ARTIFACTS = join(ROOT, "test-artifacts");
@@ -171,12 +172,7 @@ async function pageFacts(page: Page) {
   }));
 }
 
-const VARIANTS = [
-  { width: 1280, dark: false },
-  { width: 1280, dark: true },
-  { width: 390, dark: false },
-  { width: 390, dark: true },
-] as const;
+const VARIANTS = PAGE_VARIANTS;
 const shot = (name: string, v: { width: number; dark: boolean }) => join(ARTIFACTS, `${name}-${v.width}-${v.dark ? "dark" : "light"}.png`);
 
 describe.skipIf(!hasChromium)("the README's dev-login walkthrough", () => {
