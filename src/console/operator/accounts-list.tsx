@@ -7,9 +7,9 @@ import type { AppDeps } from "../../deps";
 import { PlatformIcon } from "../../ui/icons";
 import { When } from "../../ui/when";
 import { consolePage } from "../layout";
-import { FieldProblem, FormProblems, invalidAttrs, type FormProblem } from "../shared/forms";
+import { FormProblems, type FormProblem } from "../shared/forms";
 import { accountLabel } from "./names";
-import { AccountLink, Pager } from "./parts";
+import { AccountLink, Pager, SearchForm } from "./parts";
 import { platformName } from "./platforms";
 import { CursorParam, inputProblems, readQuery, SearchParam } from "./query";
 import type { OperatorContext } from "./route";
@@ -91,23 +91,7 @@ function render(c: OperatorContext, v: AccountsView, status: 200 | 400) {
     <>
       <h1>Accounts</h1>
       <FormProblems problems={v.problems} />
-      <form method="get" action="/console/admin/accounts" class="stacked" role="search">
-        <label for="q">
-          Search accounts <span class="hint">Part of a platform username or display name, or a whole account id.</span>
-        </label>
-        <input id="q" name="q" type="search" value={v.q ?? ""} maxlength={200} {...invalidAttrs(v.problems, "q")} />
-        <FieldProblem problems={v.problems} field="q" />
-        <p class="actions">
-          <button type="submit" class="primary">
-            Search accounts
-          </button>
-          {v.q !== undefined ? (
-            <a class="button" href="/console/admin/accounts">
-              Show every account
-            </a>
-          ) : null}
-        </p>
-      </form>
+      <SearchForm path="/console/admin/accounts" noun="accounts" hint="Part of a platform username or display name, or a whole account id." q={v.q} problems={v.problems} />
       {v.problems.length === 0 ? <AccountsTable v={v} /> : null}
       <Pager path="/console/admin/accounts" query={{ q: v.q }} cursor={v.cursor} next={v.next} />
     </>,

@@ -6,9 +6,9 @@ import { listManagedClients, type ManagedClient } from "../../admin/client-view"
 import type { AppDeps } from "../../deps";
 import { When } from "../../ui/when";
 import { consolePage } from "../layout";
-import { FieldProblem, FormProblems, invalidAttrs, type FormProblem } from "../shared/forms";
+import { FormProblems, type FormProblem } from "../shared/forms";
 import { accountLabels } from "./names";
-import { AccountLink, ClientLink, DoneNotice, Pager } from "./parts";
+import { AccountLink, ClientLink, DoneNotice, Pager, SearchForm } from "./parts";
 import { CursorParam, inputProblems, readQuery, SearchParam } from "./query";
 import type { OperatorContext } from "./route";
 
@@ -74,23 +74,7 @@ function render(c: OperatorContext, v: ClientsView, status: 200 | 400) {
       <h1>Clients</h1>
       <DoneNotice done={c.req.query("done")} texts={DONE} />
       <FormProblems problems={v.problems} />
-      <form method="get" action="/console/admin/clients" class="stacked" role="search">
-        <label for="q">
-          Search clients <span class="hint">Part of a name, or a whole client id.</span>
-        </label>
-        <input id="q" name="q" type="search" value={v.q ?? ""} maxlength={200} {...invalidAttrs(v.problems, "q")} />
-        <FieldProblem problems={v.problems} field="q" />
-        <p class="actions">
-          <button type="submit" class="primary">
-            Search clients
-          </button>
-          {v.q !== undefined ? (
-            <a class="button" href="/console/admin/clients">
-              Show every client
-            </a>
-          ) : null}
-        </p>
-      </form>
+      <SearchForm path="/console/admin/clients" noun="clients" hint="Part of a name, or a whole client id." q={v.q} problems={v.problems} />
       {v.problems.length === 0 ? <ClientsTable v={v} /> : null}
       <Pager path="/console/admin/clients" query={{ q: v.q }} cursor={v.cursor} next={v.next} />
     </>,

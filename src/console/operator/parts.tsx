@@ -6,6 +6,7 @@
  * confirmation page, which is a GET).
  */
 import type { Child } from "hono/jsx";
+import { FieldProblem, invalidAttrs, type FormProblem } from "../shared/forms";
 
 /**
  * The notice for `done` (from the query string) when `texts` knows it; nothing otherwise, so the page never
@@ -98,3 +99,31 @@ export function Codes(props: { items: readonly string[]; none: string }) {
     </span>
   );
 }
+
+/**
+ * The search form above an operator list (GET, so a search is a link): the field, its problem, and a way
+ * back to the whole list once a search is shown.
+ * @example <SearchForm path="/console/admin/clients" noun="clients" hint="Part of a name, or a whole client id." q={v.q} problems={v.problems} />
+ */
+export function SearchForm(props: { path: string; noun: string; hint: string; q: string | undefined; problems: FormProblem[] }) {
+  return (
+    <form method="get" action={props.path} class="stacked" role="search">
+      <label for="q">
+        Search {props.noun} <span class="hint">{props.hint}</span>
+      </label>
+      <input id="q" name="q" type="search" value={props.q ?? ""} maxlength={200} {...invalidAttrs(props.problems, "q")} />
+      <FieldProblem problems={props.problems} field="q" />
+      <p class="actions">
+        <button type="submit" class="primary">
+          Search {props.noun}
+        </button>
+        {props.q !== undefined ? (
+          <a class="button" href={props.path}>
+            Show every {props.noun.replace(/s$/, "")}
+          </a>
+        ) : null}
+      </p>
+    </form>
+  );
+}
+
