@@ -85,6 +85,8 @@ export const clientOidc = sqliteTable("client_oidc", {
   idTokenSignedResponseAlg: text("id_token_signed_response_alg", { enum: ["RS256", "EdDSA", "ES256"] }),
   /** Where RP-initiated logout may send the person afterwards (exact match), JSON array. */
   postLogoutRedirectUris: text("post_logout_redirect_uris").notNull().default("[]"),
+  /** `userinfo_signed_response_alg`; null: UserInfo answers plain JSON (OpenID Connect Core §5.3.2). */
+  userinfoSignedResponseAlg: text("userinfo_signed_response_alg", { enum: ["RS256", "EdDSA", "ES256"] }),
   updatedAt: integer("updated_at").notNull(),
 });
 
@@ -207,7 +209,8 @@ export const auditEvents = sqliteTable(
     subject: text("subject"),
     detail: text("detail").notNull().default("{}"),
   },
-  (t) => [index("audit_events_type_at").on(t.type, t.at)],
+  // The account and client filters ask "about X" (subject or actor), newest first.
+  (t) => [index("audit_events_type_at").on(t.type, t.at), index("audit_events_subject").on(t.subject, t.id), index("audit_events_actor").on(t.actor, t.id)],
 );
 
 /**

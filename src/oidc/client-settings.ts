@@ -1,7 +1,8 @@
 /**
  * A client's OpenID Connect registration (the `client_oidc` table): the algorithm of its ID tokens
- * (`id_token_signed_response_alg`, RS256 unless it registered EdDSA or ES256) and the exact URIs RP-initiated
- * logout may send the person back to (`post_logout_redirect_uris`). Kept beside the client's row: a client
+ * (`id_token_signed_response_alg`, RS256 unless it registered EdDSA or ES256), whether UserInfo answers it
+ * with a signed JWT (`userinfo_signed_response_alg`; plain JSON unless registered) and the exact URIs
+ * RP-initiated logout may send the person back to (`post_logout_redirect_uris`). Kept beside the client's row: a client
  * that registers nothing has no row and gets the defaults.
  */
 import { eq } from "drizzle-orm";
@@ -14,11 +15,13 @@ import { ID_TOKEN_ALGS, type IdTokenAlg } from "./id-token";
 /** A client's OpenID Connect settings. */
 export interface OidcClientSettings {
   idTokenAlg: IdTokenAlg;
+  /** Null: UserInfo answers JSON; otherwise a JWT signed with this algorithm (`application/jwt`). */
+  userinfoAlg: IdTokenAlg | null;
   postLogoutRedirectUris: string[];
 }
 
 /** What a client gets when it registered nothing. */
-export const DEFAULT_OIDC_SETTINGS: Readonly<OidcClientSettings> = { idTokenAlg: "RS256", postLogoutRedirectUris: [] };
+export const DEFAULT_OIDC_SETTINGS: Readonly<OidcClientSettings> = { idTokenAlg: "RS256", userinfoAlg: null, postLogoutRedirectUris: [] };
 
 // The same rules as redirect URIs: absolute, no fragment, https (http only on loopback) or a private-use
 // scheme of a native app; never javascript:, data: or file:.
@@ -33,6 +36,7 @@ const postLogoutUri = z
 /** Input of {@link setOidcSettings}: what the operator registers (absent: the default). */
 export const OidcSettingsInput = z.object({
   idTokenAlg: z.enum(ID_TOKEN_ALGS, { message: `must be one of ${ID_TOKEN_ALGS.join(", ")}` }).optional(),
+  userinfoAlg: z.enum(ID_TOKEN_ALGS, { message: `must be one of ${ID_TOKEN_ALGS.join(", ")}` }).optional(),
   postLogoutRedirectUris: z.array(postLogoutUri).max(20).default([]),
 });
 
@@ -46,7 +50,7 @@ export async function oidcSettings(db: Database, clientId: string): Promise<Oidc
   const [row] = await db.select().from(clientOidc).where(eq(clientOidc.clientId, clientId)).limit(1);
   if (!row) return { ...DEFAULT_OIDC_SETTINGS, postLogoutRedirectUris: [] };
   const uris = Stored.safeParse(JSON.parse(row.postLogoutRedirectUris));
-  return { idTokenAlg: row.idTokenSignedResponseAlg ?? "RS256", postLogoutRedirectUris: uris.success ? uris.data : [] };
+  return { idTokenAlg: row.idTokenSignedResponseAlg ?? "RS256", userinfoAlg: row.userinfoSignedResponseAlg ?? null, postLogoutRedirectUris: uris.success ? uris.data : [] };
 }
 
 /**
@@ -55,10 +59,14 @@ export async function oidcSettings(db: Database, clientId: string): Promise<Oidc
  */
 export async function setOidcSettings(db: Database, clientId: string, input: z.input<typeof OidcSettingsInput>, now: number): Promise<OidcClientSettings> {
   const v = OidcSettingsInput.parse(input);
-  const row = { clientId, idTokenSignedResponseAlg: v.idTokenAlg ?? null, postLogoutRedirectUris: JSON.stringify(v.postLogoutRedirectUris), updatedAt: now };
-  await db
-    .insert(clientOidc)
-    .values(row)
-    .onConflictDoUpdate({ target: clientOidc.clientId, set: { idTokenSignedResponseAlg: row.idTokenSignedResponseAlg, postLogoutRedirectUris: row.postLogoutRedirectUris, updatedAt: now } });
-  return { idTokenAlg: v.idTokenAlg ?? "RS256", postLogoutRedirectUris: v.postLogoutRedirectUris };
+  const row = {
+    clientId,
+    idTokenSignedResponseAlg: v.idTokenAlg ?? null,
+    userinfoSignedResponseAlg: v.userinfoAlg ?? null,
+    postLogoutRedirectUris: JSON.stringify(v.postLogoutRedirectUris),
+    updatedAt: now,
+  };
+  const { clientId: _key, ...set } = row;
+  await db.insert(clientOidc).values(row).onConflictDoUpdate({ target: clientOidc.clientId, set });
+  return { idTokenAlg: v.idTokenAlg ?? "RS256", userinfoAlg: v.userinfoAlg ?? null, postLogoutRedirectUris: v.postLogoutRedirectUris };
 }

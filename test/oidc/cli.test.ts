@@ -38,7 +38,7 @@ describe("clients create with OpenID Connect options", () => {
     expect(out).toMatchObject({ name: "Grafana", id_token_signed_response_alg: "ES256", post_logout_redirect_uris: ["https://grafana.example.com/login", "https://grafana.example.com/bye"] });
     expect(out.client_secret).toBeTruthy();
     const { db, client } = openDatabase({ url: env.DATABASE_URL });
-    expect(await oidcSettings(db, out.client_id as string)).toEqual({ idTokenAlg: "ES256", postLogoutRedirectUris: ["https://grafana.example.com/login", "https://grafana.example.com/bye"] });
+    expect(await oidcSettings(db, out.client_id as string)).toEqual({ idTokenAlg: "ES256", userinfoAlg: null, postLogoutRedirectUris: ["https://grafana.example.com/login", "https://grafana.example.com/bye"] });
     client.close();
   }, 90_000);
 
@@ -48,7 +48,7 @@ describe("clients create with OpenID Connect options", () => {
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(out).not.toHaveProperty("id_token_signed_response_alg");
     const { db, client } = openDatabase({ url: env.DATABASE_URL });
-    expect(await oidcSettings(db, out.client_id as string)).toEqual({ idTokenAlg: "RS256", postLogoutRedirectUris: [] });
+    expect(await oidcSettings(db, out.client_id as string)).toEqual({ idTokenAlg: "RS256", userinfoAlg: null, postLogoutRedirectUris: [] });
     client.close();
   }, 90_000);
 
