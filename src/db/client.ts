@@ -6,6 +6,7 @@
 import { createClient, type Client } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { withBusyRetry } from "./busy-retry";
+import { withCallCount } from "./local-calls";
 import * as schema from "./schema";
 
 /** The drizzle database over our schema. */
@@ -23,7 +24,7 @@ export interface DatabaseHandle {
  */
 export function openDatabase(opts: { url: string; authToken?: string | undefined }): DatabaseHandle {
   const raw = createClient({ url: opts.url, ...(opts.authToken ? { authToken: opts.authToken } : {}) });
-  const client = opts.url.startsWith("file:") ? withBusyRetry(raw) : raw;
+  const client = opts.url.startsWith("file:") ? withCallCount(withBusyRetry(raw)) : raw;
   return { db: drizzle(client, { schema }), client };
 }
 
