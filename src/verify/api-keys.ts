@@ -11,10 +11,13 @@
  *   no secret) can push out only other refusals, never the live keys an API is serving.
  * - The checksum is checked on a cache miss, before any call: only well-formed keys are ever cached, so a
  *   hit needs no checksum, and noise never reaches the network.
+ * - Well-formed keys with no answer yet are sent to the issuer within a budget (lookup-budget.ts): made-up
+ *   keys cannot spend this API's introspection allowance at the issuer, past it they wait (503).
  */
 import { API_KEY_LENGTH, isWellFormedApiKey } from "../apikeys/format";
 import { nodeCrypto } from "../lib/node-crypto";
 import { TtlLru } from "./cache";
+import { lookupBudget } from "./lookup-budget";
 import { TokenRejected, VerifierUnavailable } from "./challenge";
 import { introspector, SHARE_ACROSS_REQUESTS, type IntrospectionAnswer } from "./introspection";
 import type { ResolvedOptions } from "./options";
@@ -37,6 +40,7 @@ export type ApiKeyCheck = (key: string, nowMs: number) => ApiKeyAuthInfo | Promi
 
 const MALFORMED = "malformed API key";
 const INACTIVE = "the API key is not valid (unknown, revoked, expired, or its owner blocked)";
+const OVER_BUDGET = "too many API keys to check at the issuer right now; try again shortly";
 
 const node = nodeCrypto;
 /** Synchronous SHA-256 where the runtime has it; `crypto.hash` (one call, no Hash object) on Node ≥ 20.12. */
@@ -106,6 +110,7 @@ export function createApiKeyCheck(o: ResolvedOptions, stats: ApiKeyStats): ApiKe
   const refused = new TtlLru<string>(k.maxEntries);
   const inFlight = new Map<string, Promise<ApiKeyAuthInfo | string>>();
   const introspect = introspector(k);
+  const mayAsk = lookupBudget(k.maxLookupsPerMinute);
 
   async function ask(key: string, hash: string, nowMs: number): Promise<ApiKeyAuthInfo | string> {
     stats.keyIntrospections++;
@@ -139,6 +144,7 @@ export function createApiKeyCheck(o: ResolvedOptions, stats: ApiKeyStats): ApiKe
     if (!isWellFormedApiKey(key)) throw new TokenRejected(MALFORMED);
     let pending = SHARE_ACROSS_REQUESTS ? inFlight.get(hash) : undefined;
     if (pending === undefined) {
+      if (!mayAsk(nowMs)) throw new VerifierUnavailable(OVER_BUDGET);
       pending = ask(key, hash, nowMs).finally(() => inFlight.delete(hash));
       if (SHARE_ACROSS_REQUESTS) inFlight.set(hash, pending);
     }

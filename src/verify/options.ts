@@ -78,6 +78,13 @@ export interface RequireAuthOptions {
      * many (kept apart, so refusals never push out live keys). Kept by a hash of the key, never the key.
      */
     maxEntries?: number;
+    /**
+     * Keys with no answer yet that may be sent to the issuer per minute (default 300, 1–100000; a minute's
+     * worth at once). Anyone can make up keys with valid checksums, and each would cost one introspection
+     * of the budget this API's client has at the issuer; past the bound such keys get 503
+     * `temporarily_unavailable`, while keys already answered keep working.
+     */
+    maxLookupsPerMinute?: number;
   };
   /** The verified-token cache (keyed by the whole token string). `maxEntries: 0` turns it off. */
   cache?: { maxEntries?: number };
@@ -243,7 +250,7 @@ export interface ResolvedOptions {
     | { kind: "store"; store: MarkReader; cacheMs: number }
     | { kind: "introspect"; url: string; clientId: string; clientSecret: string; cacheMs: number; timeoutMs: number };
   /** Null: API keys are refused. */
-  apiKeys: { url: string; clientId: string; clientSecret: string; timeoutMs: number; cacheMs: number; maxEntries: number } | null;
+  apiKeys: { url: string; clientId: string; clientSecret: string; timeoutMs: number; cacheMs: number; maxEntries: number; maxLookupsPerMinute: number } | null;
   maxEntries: number;
   realm: string;
   /** Added to every challenge as `resource_metadata` when set. */
@@ -303,8 +310,9 @@ export function resolveOptions(input: RequireAuthOptions): ResolvedOptions {
   if (keySection) {
     const cacheSeconds = numberIn(p, "apiKeys.cacheSeconds", keySection.cacheSeconds, 30, 0, 300);
     const maxKeys = numberIn(p, "apiKeys.maxEntries", keySection.maxEntries, 10_000, 0, 1_000_000);
+    const maxLookupsPerMinute = numberIn(p, "apiKeys.maxLookupsPerMinute", keySection.maxLookupsPerMinute, 300, 1, 100_000);
     // Keys are opaque: only the issuer can say what one stands for, and it answers only a client it knows.
-    if (endpoint) apiKeys = { ...endpoint, cacheMs: cacheSeconds * 1000, maxEntries: maxKeys };
+    if (endpoint) apiKeys = { ...endpoint, cacheMs: cacheSeconds * 1000, maxEntries: maxKeys, maxLookupsPerMinute };
     else p.add("apiKeys", "needs the introspection option (url, clientId, clientSecret): keys are checked at the issuer's /introspect");
   }
   if (o.store !== undefined && !isMarkReader(o.store)) p.add("store", "must be a StateStore");

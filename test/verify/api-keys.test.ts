@@ -336,6 +336,26 @@ describe("API keys through requireAuth: options, scopes, caching and failures (e
     expect((await call(p, key)).status).toBe(200);
   });
 
+  it("made-up keys past maxLookupsPerMinute wait (503) without reaching the issuer; keys already answered keep working", async () => {
+    let now = Date.now();
+    const p = protectedApi(s, { apiKeys: { cacheSeconds: 30, maxLookupsPerMinute: 3 }, now: () => now });
+    const { key } = await serviceKey(s);
+    expect((await call(p, key)).status).toBe(200); // one of the three
+    const before = s.introspections();
+    for (let i = 0; i < 2; i++) await expectInvalid(await call(p, generateApiKey()), /not valid/);
+    const flood = await call(p, generateApiKey());
+    expect(flood.status).toBe(503);
+    expect(await flood.json()).toMatchObject({ error: "temporarily_unavailable" });
+    expect(flood.headers.get("retry-after")).toBeTruthy();
+    expect(s.introspections() - before).toBe(2);
+    // The key answered before is served from its answer meanwhile.
+    expect((await call(p, key)).status).toBe(200);
+    // The budget refills with time: a minute brings back all three.
+    now += 60_000;
+    for (let i = 0; i < 3; i++) await expectInvalid(await call(p, generateApiKey()), /not valid/);
+    expect((await call(p, generateApiKey())).status).toBe(503);
+  });
+
   it("concurrent requests for one key share one introspection", async () => {
     const p = protectedApi(s);
     const { key } = await serviceKey(s);
