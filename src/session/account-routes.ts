@@ -20,6 +20,7 @@ import { accountPage, API_KEY_EXPIRIES, type AccountView } from "../ui/account-p
 import { chooserPage } from "../ui/chooser";
 import { errorPage } from "../ui/error-page";
 import { checkCsrfToken, csrfToken } from "./csrf";
+import { FORM_ONCE_FIELD, issueFormOnce, spendFormOnce } from "./form-once";
 import { clearSessionCookie, currentSession, listSessions, revokeSession, type BrowserSession } from "./session";
 
 const NOTICES: Record<string, string> = {
@@ -62,18 +63,20 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
 
   /** The account page of `session`, with a notice or a key just created (shown this once). */
   async function showAccount(c: Context, session: BrowserSession, extra: Pick<AccountView, "notice" | "newKey">) {
-    const [identities, sessions, csrfValue, keys, entitled, apps] = await Promise.all([
+    const [identities, sessions, csrfValue, keys, entitled, apps, keyFormOnce] = await Promise.all([
       listIdentities(deps.db, session.accountId),
       listSessions(deps, session.accountId),
       csrfToken(deps.config, session.sid),
       listApiKeys(deps.db, ownKeys(session.accountId)),
       getEntitlements(deps.db, session.accountId),
       connectedApps(deps, session.accountId),
+      issueFormOnce(deps.store, session.sid),
     ]);
     return accountPage(c, {
       accountId: session.accountId,
       currentSid: session.sid,
       csrf: csrfValue,
+      keyFormOnce,
       now: deps.now(),
       identities: identities.map((i) => ({ id: i.id, provider: i.provider, subject: i.subject, username: i.username, avatar: i.avatar })),
       sessions,
@@ -147,6 +150,13 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
     const entitled = new Set((await getEntitlements(deps.db, session.accountId))?.scopes ?? []);
     const foreign = ticked.filter((s) => !entitled.has(s));
     if (foreign.length > 0) return cannot(`Not among your scopes: ${foreign.join(", ")}. Reload the page and pick again.`);
+    if (!(await spendFormOnce(deps.store, form[FORM_ONCE_FIELD], session.sid)))
+      return errorPage(c, {
+        status: 409,
+        title: "This form was already sent",
+        message: "A key was created from it, and shown that once (a reload sends a form again). If that key is lost, revoke it and create a new one.",
+        link: { href: "/account", label: "Back to your account" },
+      });
     let created;
     try {
       created = await createApiKey(

@@ -7,6 +7,7 @@
  * Styling comes from the shared layout's classes; the few inline `style` attributes (allowed by the pages'
  * CSP) are listed beside KEY_STYLE below, with why.
  */
+import { FORM_ONCE_FIELD } from "../session/form-once";
 import type { Context } from "hono";
 import { PAGE_HEADERS } from "./error-page";
 import { ConnectedApps, type ConnectedApp } from "./connected-apps";
@@ -32,6 +33,8 @@ export interface AccountView {
   accountId: string;
   currentSid: string;
   csrf: string;
+  /** The new-key form's one-time token (session/form-once.ts): a reload cannot create a second key. */
+  keyFormOnce: string;
   /** The time "5 minutes ago" is measured from (epoch ms). */
   now: number;
   identities: { id: string; provider: string; subject: string; username: string | null; avatar: string | null }[];
@@ -156,6 +159,7 @@ function ApiKeys(props: { v: AccountView }) {
       <h3>New key</h3>
       <form method="post" action="/account/api-keys" class="stacked" style="display:block">
         <input type="hidden" name="csrf" value={v.csrf} />
+        <input type="hidden" name={FORM_ONCE_FIELD} value={v.keyFormOnce} />
         <label>
           Name <input name="name" required maxlength={100} placeholder="e.g. ci-deploy" autocomplete="off" />
         </label>
