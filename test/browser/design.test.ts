@@ -5,23 +5,16 @@
  * wide tables that stack on a phone, forms, danger buttons, notices, a secret shown once), each at 1280 and
  * 390 px wide, light and dark.
  *
- * For every page and variant: a doctype (standards mode), one `<main>`, one `<h1>`, the viewport meta,
- * nothing wider than the window, no CSP violation, every button named and at least 44 px tall, and axe-core
- * finding nothing `serious` or `critical`. Screenshots of everything go to test-artifacts/design/
+ * Every page and variant goes through the shared checks (page-checks.ts): the frame, nothing wider than
+ * the window, no CSP violation, every button named and every target at least 44 px tall, no ISO time, and
+ * axe-core finding nothing `serious` or `critical`. Screenshots of everything go to test-artifacts/design/
  * (gitignored) for a person to look at. Error pages carry a way out and the request id that is also in the
  * `X-Request-Id` header and on the request's log line.
- *
- * The pages forbid every script (CSP), axe included: it runs in a context of its own with `bypassCSP`, and
- * every other check runs with the CSP the pages really have.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { AxeResults } from "axe-core";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import { chromium, type Browser, type BrowserContext, type Page, type Response as PageResponse } from "playwright-core";
+import type { Browser, Page, Response as PageResponse } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
 import { openDatabase } from "../../src/db/client";
@@ -29,13 +22,9 @@ import { pkce } from "../support/login";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
 import { specimenApp } from "./design-specimen";
+import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
 import { PAGE_VARIANTS } from "./variants";
 
-const CHROMIUM = "/usr/bin/chromium";
-// Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
-const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
-const ARTIFACTS = join(fileURLToPath(new URL("../../", import.meta.url)), "test-artifacts", "design");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const CALLBACK = "http://127.0.0.1:9/cb"; // never reached: the chooser is as far as the flow goes here
 
 const dir = tempDir("authbridge-design-");
@@ -45,7 +34,8 @@ let specimenOrigin: string;
 let browser: Browser;
 let issuer: string;
 let clientId: string;
-let signedIn: Awaited<ReturnType<BrowserContext["storageState"]>>;
+let signedIn: Session;
+let ARTIFACTS: string;
 
 /**
  * The pages, each with the status it answers and whether it needs the signed-in browser; last, the specimen
@@ -62,10 +52,6 @@ const PAGES: { name: string; url: () => string; status: number; session?: boolea
   { name: "error-not-found", url: () => `${issuer}/auth/nope/start?intent=login&return_to=%2Faccount`, status: 404 },
   { name: "console-specimen", url: () => `${specimenOrigin}/specimen`, status: 200 },
 ];
-
-const VARIANTS = PAGE_VARIANTS;
-type Variant = (typeof VARIANTS)[number];
-const label = (v: Variant) => `${v.width}-${v.dark ? "dark" : "light"}`;
 
 /** Create an API key on the account page; the answer is the page showing it once. */
 async function createKey(page: Page): Promise<PageResponse | null> {
@@ -84,7 +70,7 @@ function authorizePath(client: string): string {
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
+  ARTIFACTS = artifactsDir("design");
   const port = await freePort();
   issuer = `http://localhost:${port}`;
   server = await startNodeServer({
@@ -112,10 +98,7 @@ beforeAll(async () => {
   specimen = serve({ fetch: specimenApp().fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((resolve) => specimen.once("listening", () => resolve()));
   specimenOrigin = `http://127.0.0.1:${(specimen.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 
   // Sign in through the dev picker and link a second identity, so the account page has rows and actions.
   const context = await browser.newContext();
@@ -140,100 +123,19 @@ afterAll(async () => {
   dir.remove();
 });
 
-/** A browser context like a person's at this width and scheme (a phone below 500 px). */
-function newContext(v: Variant, opts: { session: boolean; bypassCSP?: boolean }): Promise<BrowserContext> {
-  return browser.newContext({
-    viewport: { width: v.width, height: v.width > 500 ? 900 : 844 },
-    ...(v.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    colorScheme: v.dark ? "dark" : "light",
-    ...(opts.session ? { storageState: signedIn } : {}),
-    ...(opts.bypassCSP ? { bypassCSP: true } : {}),
-  });
-}
-
-/** What the frame promises, read from the page as the browser built it. */
-function frameFacts(page: Page) {
-  return page.evaluate(() => ({
-    doctype: document.doctype?.name ?? null,
-    compatMode: document.compatMode,
-    mains: document.querySelectorAll("main").length,
-    h1s: document.querySelectorAll("h1").length,
-    viewport: document.querySelector('meta[name="viewport"]')?.getAttribute("content") ?? null,
-    lang: document.documentElement.lang,
-    overflow: document.documentElement.scrollWidth - window.innerWidth,
-  }));
-}
-
-/** Every control a finger must hit, with its height (form fields, buttons, links styled as buttons, nav links). */
-function targets(page: Page) {
-  return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>("button, .button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, nav a")].map((el) => ({
-      what: `${el.tagName.toLowerCase()} ${(el.textContent ?? "").trim() || el.getAttribute("name") || ""}`.trim(),
-      height: el.getBoundingClientRect().height,
-    })),
-  );
-}
-
-/** axe-core's findings and every button's accessible name (computed by axe, as assistive technology would). */
-async function audit(page: Page): Promise<{ results: AxeResults; buttons: string[] }> {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
-    // accessibleText reads axe's own tree of the page: set it up for the names, then let run build its own.
-    axe.setup();
-    const buttons = [...document.querySelectorAll("button, [role=button], input[type=submit], a.button")].map((el) => axe.commons.text.accessibleText(el));
-    axe.teardown();
-    const results = await axe.run(document, { resultTypes: ["violations"] });
-    return { results: JSON.parse(JSON.stringify(results)) as AxeResults, buttons };
-  });
-}
-
 describe.skipIf(!hasChromium)("one design for every page", () => {
-  it.each(VARIANTS.map((v) => [label(v), v] as const))("every page at %s: the frame, named buttons, 44 px targets, no CSP violation, no serious axe finding", async (_, v) => {
-    const problems: string[] = [];
-    const minor: string[] = [];
+  it.each(variantCases())("every page at %s: the frame, named buttons, 44 px targets, no CSP violation, no serious axe finding", async (_, v) => {
+    const review = pageReview(ARTIFACTS);
     for (const session of [false, true]) {
-      const context = await newContext(v, { session });
-      const axeContext = await newContext(v, { session, bypassCSP: true });
-      for (const p of PAGES.filter((p) => !!p.session === session)) {
-        const where = `${p.name} ${label(v)}`;
-        const page = await context.newPage();
-        const cspErrors: string[] = [];
-        page.on("console", (m) => {
-          if (m.type() === "error" && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
-        });
-        const res = p.open ? await p.open(page) : await page.goto(p.url());
-        expect(res?.status(), where).toBe(p.status);
-        await page.screenshot({ path: join(ARTIFACTS, `${p.name}-${label(v)}.png`), fullPage: true });
-
-        const facts = await frameFacts(page);
-        expect(facts, where).toEqual({ doctype: "html", compatMode: "CSS1Compat", mains: 1, h1s: 1, viewport: "width=device-width, initial-scale=1", lang: "en", overflow: expect.toSatisfy((n: number) => n <= 0) });
-        for (const t of await targets(page)) if (t.height < 44) problems.push(`${where}: ${t.what} is ${t.height.toFixed(1)} px tall`);
-        expect(cspErrors, where).toEqual([]);
-        await page.close();
-
-        const probe = await axeContext.newPage();
-        await (p.open ? p.open(probe) : probe.goto(p.url()));
-        const { results, buttons } = await audit(probe);
-        expect(results.passes.length, `${where}: axe ran its rules`).toBeGreaterThan(10);
-        for (const name of buttons) if (!name.trim()) problems.push(`${where}: a button without an accessible name`);
-        for (const violation of results.violations) {
-          const line = `${where}: ${violation.id} (${violation.impact}) ${violation.help}: ${violation.nodes.map((n) => n.target.join(" ")).join(", ")}`;
-          if (violation.impact === "serious" || violation.impact === "critical") problems.push(line);
-          else minor.push(line);
-        }
-        await probe.close();
-      }
+      const context = await newVariantContext(browser, v, session ? { session: signedIn } : {});
+      for (const p of PAGES.filter((p) => !!p.session === session)) await review.check(context, v, { name: p.name, open: p.open ?? p.url(), status: p.status });
       await context.close();
-      await axeContext.close();
     }
-    // Moderate and minor findings are printed for the person reviewing the screenshots, not failed on.
-    if (minor.length) console.log(`axe, moderate and minor:\n${minor.join("\n")}`);
-    expect(problems).toEqual([]);
+    review.expectNoProblems();
   }, 150_000);
 
   it("platforms are named and marked on the chooser: a button per platform whose name says where it goes, its icon hidden from assistive technology", async () => {
-    const context = await newContext(VARIANTS[0], { session: false });
+    const context = await newVariantContext(browser, PAGE_VARIANTS[0]);
     const page = await context.newPage();
     await page.goto(`${issuer}${authorizePath(clientId)}`);
     expect(await page.locator("h1").textContent()).toBe("Sign in to continue to Design review app");
@@ -266,7 +168,7 @@ describe.skipIf(!hasChromium)("one design for every page", () => {
   }, 60_000);
 
   it("an error page gives a way out and the request id that is in the X-Request-Id header and on the request's log line", async () => {
-    const context = await newContext({ width: 390, dark: false }, { session: false });
+    const context = await newVariantContext(browser, { width: 390, dark: false });
     const page = await context.newPage();
     for (const p of PAGES.filter((p) => p.name.startsWith("error-"))) {
       const res = await page.goto(p.url());
