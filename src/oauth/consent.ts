@@ -15,6 +15,8 @@ import { covers, findConsent, recordConsent } from "../consent/consents";
 import type { AppDeps } from "../deps";
 import { randomToken } from "../lib/ids";
 import { isLoopbackHost } from "../lib/loopback";
+import { isSignInOnly, signInResource } from "../oidc/sign-in-target";
+import { withAskedIdentityScopes } from "../oidc/scopes";
 import { resourceLookup } from "../resources/lookup";
 import { describeScope } from "../resources/resource";
 import { checkCsrfToken, csrfToken } from "../session/csrf";
@@ -64,7 +66,13 @@ export async function askConsent(c: Context, deps: AppDeps, client: Client, req:
     listIdentities(deps.db, session.accountId),
     csrfToken(deps.config, session.sid),
   ]);
-  const held = new Set(entitled?.scopes ?? []);
+  // In an OpenID Connect request the identity scopes asked for are the person's to give (oidc/scopes.ts),
+  // so the screen must not say they are missing.
+  const held = new Set(withAskedIdentityScopes(entitled?.scopes ?? [], req.scopes));
+  // A sign-in's audience is this server itself: the screen says so in words rather than show its URL, and
+  // its scopes read in the sign-in's words (no registered resource describes them).
+  const signIn = req.aud === deps.config.audience && isSignInOnly(req.scopes);
+  const words = resource ?? (signIn ? signInResource(deps.config) : undefined);
   const redirectHost = redirectHostOf(req.redirectUri);
   const redirect = new URL(req.redirectUri);
   return consentPage(
@@ -76,9 +84,8 @@ export async function askConsent(c: Context, deps: AppDeps, client: Client, req:
       clientHost: isMetadataDocumentId(client.id) ? new URL(client.id).host : undefined,
       redirectHost,
       loopback: redirect.protocol === "http:" && isLoopbackHost(redirect.hostname),
-      resourceName: resource?.name ?? req.aud,
-      resourceUri: req.aud,
-      scopes: req.scopes.map((scope) => ({ scope, description: describeScope(resource, scope), heldNow: held.has(scope) })),
+      target: signIn ? { kind: "sign-in", host: new URL(deps.config.issuer).host } : { kind: "resource", name: resource?.name ?? req.aud, uri: req.aud },
+      scopes: req.scopes.map((scope) => ({ scope, description: describeScope(words, scope), heldNow: held.has(scope) })),
       accountLabel: identities.find((i) => i.username)?.username ?? undefined,
     },
     consentHeaders(req.redirectUri),

@@ -3,8 +3,9 @@
 /**
  * The consent screen: what a third-party app asks for, in words, before it gets a code. It names the app
  * (as the app names itself — said plainly, since nobody here vouched for it), where the answer goes (the
- * redirect URI's host, with a warning when that is this very device), the API the token is for, and each
- * scope with its description. Approve or Deny post one CSRF-protected form; no script.
+ * redirect URI's host, with a warning when that is this very device), the API the token is for — or, for a
+ * sign-in, that the app learns who the person is on this server (its URI would mean nothing to them) — and
+ * each scope with its description. Approve or Deny post one CSRF-protected form; no script.
  */
 import type { Context } from "hono";
 import { PAGE_HEADERS } from "./error-page";
@@ -19,6 +20,12 @@ export interface ConsentScope {
   heldNow: boolean;
 }
 
+/**
+ * What the token is for: a registered resource (an API, shown by name and URI), or a sign-in, whose token
+ * is for this server's own UserInfo and is shown as this server's host.
+ */
+export type ConsentTarget = { kind: "resource"; name: string; uri: string } | { kind: "sign-in"; host: string };
+
 /** What the screen shows. */
 export interface ConsentView {
   /** The pending request's id (hidden field) and the session's form token. */
@@ -31,8 +38,7 @@ export interface ConsentView {
   redirectHost: string;
   /** The redirect URI goes to this device (localhost, 127.0.0.1, ::1). */
   loopback: boolean;
-  resourceName: string;
-  resourceUri: string;
+  target: ConsentTarget;
   scopes: ConsentScope[];
   /** The signed-in person, as they would recognise themselves (a username), when known. */
   accountLabel?: string | undefined;
@@ -53,10 +59,19 @@ export function consentHeaders(redirectUri: string): Record<string, string> {
  * @example return consentPage(c, view, consentHeaders(redirectUri));
  */
 export function consentPage(c: Context, v: ConsentView, headers: Record<string, string>): Response | Promise<Response> {
+  const signIn = v.target.kind === "sign-in";
   return c.html(
-    <Layout title={`Allow ${v.clientName}?`}>
-      <h1>
-        Allow <span id="consent-client">{v.clientName}</span> to use your account?
+    <Layout title={signIn ? `Sign in to ${v.clientName}?` : `Allow ${v.clientName}?`}>
+      <h1 id="consent-title">
+        {signIn ? (
+          <>
+            Sign in to <span id="consent-client">{v.clientName}</span>?
+          </>
+        ) : (
+          <>
+            Allow <span id="consent-client">{v.clientName}</span> to use your account?
+          </>
+        )}
       </h1>
       <p class="muted">
         {v.accountLabel ? <>Signed in as {v.accountLabel}. </> : null}
@@ -73,10 +88,18 @@ export function consentPage(c: Context, v: ConsentView, headers: Record<string, 
         <dd id="consent-redirect-host">{v.redirectHost}</dd>
         <dt>For</dt>
         <dd id="consent-resource">
-          {v.resourceName}
-          <span class="hint">
-            <code>{v.resourceUri}</code>
-          </span>
+          {v.target.kind === "sign-in" ? (
+            <>
+              Signing you in: {v.clientName} learns who you are on {v.target.host}, and gets no access to anything else.
+            </>
+          ) : (
+            <>
+              {v.target.name}
+              <span class="hint">
+                <code>{v.target.uri}</code>
+              </span>
+            </>
+          )}
         </dd>
       </dl>
       {v.loopback ? (
