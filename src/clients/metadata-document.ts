@@ -7,6 +7,8 @@
 import { z } from "zod";
 import type { MetadataDocumentPolicy } from "../config";
 import { isLoopbackHost } from "../lib/loopback";
+import type { OidcClientSettings } from "../oidc/client-settings";
+import { OidcClientMetadata, settingsFromMetadata } from "../oidc/registration-metadata";
 import type { Client } from "./registry";
 
 /** Largest document accepted (bytes): a client's metadata is a few hundred bytes. */
@@ -73,7 +75,9 @@ const httpsUrl = z
 
 /**
  * The document, as far as we read it. Unknown members are ignored (the draft lets documents carry any
- * RFC 7591 metadata); what we do read must be right, or the whole document is refused.
+ * RFC 7591 metadata); what we do read must be right, or the whole document is refused — the OpenID
+ * Connect members too (`id_token_signed_response_alg`, `userinfo_signed_response_alg`,
+ * `post_logout_redirect_uris`), by the same rules as every other client's (oidc/registration-metadata.ts).
  */
 export const MetadataDocument = z.object({
   client_id: z.string(),
@@ -88,6 +92,7 @@ export const MetadataDocument = z.object({
     .optional(),
   response_types: z.array(z.literal("code", { message: "only the code response type is offered" })).optional(),
   client_secret: z.never({ message: "a metadata document must not contain a client_secret" }).optional(),
+  ...OidcClientMetadata.shape,
 });
 /** A parsed document. */
 export type MetadataDocument = z.infer<typeof MetadataDocument>;
@@ -119,11 +124,29 @@ export function parseMetadataDocument(clientId: string, body: string): MetadataD
 }
 
 /**
+ * A metadata-document client. It has no row of its own anywhere, so its OpenID Connect settings travel
+ * with it, as its document states them (read them through oidc/settings-for-client.ts).
+ */
+export interface DocumentClient extends Client {
+  origin: "metadata-document";
+  oidc: OidcClientSettings;
+}
+
+/**
+ * Whether `client` was built from a metadata document (and so carries its settings).
+ * @example if (isDocumentClient(client)) return client.oidc;
+ */
+export function isDocumentClient(client: Client): client is DocumentClient {
+  return client.origin === "metadata-document" && "oidc" in client;
+}
+
+/**
  * The client a document describes: public, third-party, the code flow with refresh, no scope restriction
- * of its own (its resource's scopes and the consent screen bound it), named by the document or its host.
+ * of its own (its resource's scopes and the consent screen bound it), named by the document or its host,
+ * with the OpenID Connect settings the document registers.
  * @example const client = documentClient(url, doc, Date.now());
  */
-export function documentClient(clientId: string, doc: MetadataDocument, fetchedAt: number): Client {
+export function documentClient(clientId: string, doc: MetadataDocument, fetchedAt: number): DocumentClient {
   const grants = doc.grant_types ?? ["authorization_code", "refresh_token"];
   return {
     id: clientId,
@@ -139,5 +162,6 @@ export function documentClient(clientId: string, doc: MetadataDocument, fetchedA
     secretHash: null,
     origin: "metadata-document",
     lastUsedAt: null,
+    oidc: settingsFromMetadata(doc),
   };
 }

@@ -10,8 +10,8 @@
  */
 import type { AppDeps } from "../deps";
 import { personClaims } from "./claims";
-import { oidcSettings } from "./client-settings";
 import { atHash, signIdToken, type IdTokenClaims } from "./id-token";
+import { settingsForClient } from "./settings-for-client";
 
 /** What the grant decided, for its ID token. */
 export interface IdTokenGrant {
@@ -38,8 +38,9 @@ export interface PreparedIdToken {
  * Read what the ID token of a grant needs: the client's algorithm, its key and the person's claims.
  * @example const idToken = await prepareIdToken(deps, grant); … return { access, idToken: await idToken.sign(access.token, access.iat) };
  */
-export async function prepareIdToken(deps: Pick<AppDeps, "db" | "keys" | "config">, g: IdTokenGrant): Promise<PreparedIdToken> {
-  const { idTokenAlg } = await oidcSettings(deps.db, g.clientId);
+export async function prepareIdToken(deps: Pick<AppDeps, "db" | "keys" | "config" | "findClient">, g: IdTokenGrant): Promise<PreparedIdToken> {
+  // The client's registration or, for a metadata-document client, its document (just read to authenticate it: cached).
+  const { idTokenAlg } = await settingsForClient(deps, g.clientId);
   const [key, claims] = await Promise.all([
     deps.keys.currentFor(idTokenAlg),
     personClaims(deps.db, g.accountId, g.scopes, { roles: g.roles, groups: deps.config.oidcGroups }),

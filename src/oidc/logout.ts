@@ -7,7 +7,8 @@
  *   is the same account's. The hint names the client; `client_id`, when also sent, must be the same.
  * - Without one, nothing says which session is meant (and a GET can be sent by any page): a signed-in
  *   person is asked, with a form bound to their session, and only their answer ends it.
- * - `post_logout_redirect_uri` is followed only when it is registered for that client, exactly; with
+ * - `post_logout_redirect_uri` is followed only when it is registered for that client, exactly (by the
+ *   operator, at `/register`, or in the client's metadata document: oidc/settings-for-client.ts); with
  *   `state` appended. Any other address is never redirected to: the person sees a page instead.
  * The endpoint takes cross-site form posts from relying parties (the spec allows POST), so it is not
  * behind the same-origin check of our own forms; the confirmation form carries the session-bound token.
@@ -23,9 +24,9 @@ import { limitAddress } from "../ratelimit/middleware";
 import { MAX_FORM_BYTES, readBodyText } from "../oauth/form";
 import { checkCsrfToken, csrfToken } from "../session/csrf";
 import { clearSessionCookie, currentSession, revokeSession, type BrowserSession } from "../session/session";
-import { oidcSettings } from "./client-settings";
 import { readIdTokenHint, type IdTokenHint } from "./id-token-hint";
 import { confirmLogoutPage, signedOutPage } from "./logout-page";
+import { settingsForClient } from "./settings-for-client";
 
 /** Path of the end-session endpoint. */
 export const END_SESSION_PATH = "/oidc/logout";
@@ -60,7 +61,7 @@ async function returnAddress(deps: AppDeps, clientId: string | undefined, uri: s
   const live = client && client.disabledAt === null ? client : undefined;
   if (uri === undefined) return { uri: undefined, refused: undefined, clientName: live?.name };
   if (!live) return { uri: undefined, refused: "The application that sent you here is not known, so you are not sent back to it.", clientName: undefined };
-  const { postLogoutRedirectUris } = await oidcSettings(deps.db, live.id);
+  const { postLogoutRedirectUris } = await settingsForClient(deps, live);
   if (!postLogoutRedirectUris.includes(uri))
     return { uri: undefined, refused: `The address ${live.name} asked to return to after signing out is not registered for it, so you are not sent there.`, clientName: live.name };
   return { uri, refused: undefined, clientName: live.name };
