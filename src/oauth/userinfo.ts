@@ -2,7 +2,9 @@
  * `GET /userinfo`: the account behind a bearer access token — its id and linked identities (provider,
  * username, avatar). Revoked tokens, sessions and blocked accounts are refused like invalid ones.
  * A token carrying `openid` gets the OpenID Connect answer instead (oidc/userinfo.ts), also to `POST`
- * (OpenID Connect Core §5.3.1). ID tokens are not access tokens (`typ`) and are refused like any other JWT.
+ * (OpenID Connect Core §5.3.1): JSON, or `application/jwt` for a client that registered
+ * `userinfo_signed_response_alg`. ID tokens and signed UserInfo answers are not access tokens (`typ`) and
+ * are refused like any other JWT.
  */
 import { Hono } from "hono";
 import { listIdentities } from "../accounts/identities";
@@ -13,7 +15,8 @@ import { accessTokenMarkRefs, isCoveredByMark } from "../store/store";
 import { verifyOwnAccessToken } from "../tokens/verify-own";
 import { bearerToken } from "../verify/challenge";
 import { isOpenIdGrant } from "../oidc/scopes";
-import { openIdUserinfo } from "../oidc/userinfo";
+import { SIGNED_USERINFO_TYPE } from "../oidc/signed-userinfo";
+import { openIdUserinfoAnswer } from "../oidc/userinfo";
 
 /** Routes: `/userinfo`. */
 export function userinfoRoutes(deps: AppDeps) {
@@ -28,7 +31,10 @@ export function userinfoRoutes(deps: AppDeps) {
     if (isCoveredByMark(await deps.store.newestMark(accessTokenMarkRefs(claims)), claims.iat)) throw new BearerError("the access token was revoked");
     c.header("Cache-Control", "no-store");
     const scopes = claims.scope.split(" ");
-    if (isOpenIdGrant(scopes)) return c.json(await openIdUserinfo(deps, claims.sub, scopes, claims.roles));
+    if (isOpenIdGrant(scopes)) {
+      const answer = await openIdUserinfoAnswer(deps, claims);
+      return answer.kind === "json" ? c.json(answer.claims) : c.body(answer.jwt, 200, { "Content-Type": SIGNED_USERINFO_TYPE });
+    }
     const identities = await listIdentities(deps.db, claims.sub);
     return c.json({
       sub: claims.sub,

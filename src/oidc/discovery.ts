@@ -25,6 +25,8 @@ export function openIdMetadata(issuer: string): MetadataPart {
     scopes_supported: [...IDENTITY_SCOPES],
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: [...ID_TOKEN_ALGS],
+    // A client that registers one of these gets UserInfo as a JWT signed with it (oidc/signed-userinfo.ts).
+    userinfo_signing_alg_values_supported: [...ID_TOKEN_ALGS],
     claims_supported: CLAIMS,
     claims_parameter_supported: false,
     request_parameter_supported: false,

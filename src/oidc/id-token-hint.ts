@@ -1,7 +1,9 @@
 /**
  * Reading an `id_token_hint` (RP-initiated logout): one of our ID tokens, proven by our signature (a key
- * still published), our issuer and `typ: JWT` (an access token is not a hint). Expired ones are accepted,
- * as OpenID Connect RP-Initiated Logout §2 asks: a person often logs out long after signing in.
+ * still published), our issuer and `typ: JWT` (an access token is not a hint), and with the `exp` and
+ * `auth_time` every ID token of ours carries — a signed UserInfo answer (also `typ: JWT`, also naming the
+ * account and the client) has neither, so it is no hint either. Expired ones are accepted, as OpenID
+ * Connect RP-Initiated Logout §2 asks: a person often logs out long after signing in.
  */
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { z } from "zod";
@@ -23,6 +25,8 @@ const HintClaims = z.object({
   sub: z.string().startsWith(ID_PREFIX.account),
   aud: z.union([z.string(), z.array(z.string()).length(1)]),
   sid: z.string().startsWith(ID_PREFIX.session).optional(),
+  exp: z.number(),
+  auth_time: z.number(),
 });
 
 /**
