@@ -3,13 +3,16 @@
  * Anyone can make one, so they must not pile up: one unused for {@link DYNAMIC_CLIENT_IDLE_MS} is treated
  * as gone at once (every look-up refuses it) and its row is deleted by the next registration's sweep.
  * Use (an authorization request, a token request) is written at most once a day per client — never a
- * write per token request.
+ * write per token request. The OpenID Connect settings a registration asked for are kept like the
+ * operator's (`client_oidc`, oidc/client-settings.ts) and swept with the client.
  */
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { auditInsert } from "../audit";
 import type { Database } from "../db/client";
-import { clients, consents } from "../db/schema";
+import { clientOidc, clients, consents } from "../db/schema";
 import { newId } from "../lib/ids";
+import { oidcSettingsWrite, type OidcClientSettings } from "../oidc/client-settings";
+import { describeOidcSettings } from "../oidc/registration-metadata";
 import { toClient, type Client, type GrantType } from "./registry";
 
 /** A dynamically registered client unused this long is gone (ms): 30 days. */
@@ -46,6 +49,11 @@ export interface DynamicRegistration {
   grants: GrantType[];
   /** The scopes the client limits itself to (RFC 7591 `scope`); empty: no limit of its own. */
   scopes: string[];
+  /**
+   * The OpenID Connect settings it registered, already checked (oidc/registration-metadata.ts); absent: it
+   * registered none (the defaults, and no row).
+   */
+  oidc?: OidcClientSettings | undefined;
 }
 
 /**
@@ -69,15 +77,20 @@ export async function registerDynamicClient(db: Database, reg: DynamicRegistrati
     dynamicRegistration: true,
     lastUsedAt: null,
   };
+  const oidc = reg.oidc;
+  const detail = { name: reg.name, redirect_uris: reg.redirectUris, ...(oidc ? describeOidcSettings(oidc) : {}) };
+  // One batch: a client is never stored without the settings it registered.
   await db.batch([
     db.insert(clients).values(row),
-    auditInsert(db, { type: "client.registered", subject: row.id, detail: { name: reg.name, redirect_uris: reg.redirectUris } }, now),
+    ...(oidc ? [oidcSettingsWrite(db, row.id, oidc, now)] : []),
+    auditInsert(db, { type: "client.registered", subject: row.id, detail }, now),
   ]);
   return toClient(row);
 }
 
 /**
- * Delete dynamically registered clients that went unused for too long, with the consents given to them.
+ * Delete dynamically registered clients that went unused for too long, with the consents given to them
+ * and their OpenID Connect settings.
  * Returns how many went.
  * @example await sweepExpiredDynamicClients(db, Date.now());
  */
@@ -86,6 +99,10 @@ export async function sweepExpiredDynamicClients(db: Database, now: number): Pro
   const expired = and(eq(clients.dynamicRegistration, true), lt(sql`coalesce(${clients.lastUsedAt}, ${clients.createdAt})`, cutoff));
   const ids = (await db.select({ id: clients.id }).from(clients).where(expired).limit(500)).map((r) => r.id);
   if (ids.length === 0) return 0;
-  await db.batch([db.delete(consents).where(inArray(consents.clientId, ids)), db.delete(clients).where(inArray(clients.id, ids))]);
+  await db.batch([
+    db.delete(consents).where(inArray(consents.clientId, ids)),
+    db.delete(clientOidc).where(inArray(clientOidc.clientId, ids)),
+    db.delete(clients).where(inArray(clients.id, ids)),
+  ]);
   return ids.length;
 }

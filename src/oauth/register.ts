@@ -7,6 +7,11 @@
  * on a loopback address. Such a client is third-party — every person is asked for consent — and expires
  * after 30 days unused (clients/dynamic.ts). Registrations are limited per address. Unknown metadata is
  * ignored (RFC 7591 §2); errors are RFC 7591 §3.2.2 JSON.
+ *
+ * A relying party may register its OpenID Connect settings too (OpenID Connect Dynamic Client
+ * Registration 1.0 §2): `id_token_signed_response_alg`, `userinfo_signed_response_alg` and
+ * `post_logout_redirect_uris`, checked by the rules every client's settings follow
+ * (oidc/registration-metadata.ts) and echoed in the answer with the ID-token algorithm in effect.
  */
 import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
@@ -17,6 +22,7 @@ import type { AppDeps } from "../deps";
 import { oauthErrorHandler } from "../http/on-error";
 import { isLoopbackHost } from "../lib/loopback";
 import { SCOPE_STRING } from "../lib/scope";
+import { describeOidcSettings, OidcClientMetadata, registersOidc, settingsFromMetadata } from "../oidc/registration-metadata";
 import { rateLimit } from "../ratelimit/middleware";
 import { BodyTooLargeError, MAX_FORM_BYTES, readBodyText } from "./form";
 
@@ -48,6 +54,7 @@ const Metadata = z.object({
   response_types: z.array(z.string()).optional(),
   client_name: z.string().trim().min(1).max(200).optional(),
   scope: z.string().max(2000).regex(SCOPE_STRING, "scope must be space-separated scope tokens").optional(),
+  ...OidcClientMetadata.shape,
 });
 
 const OFFERED_GRANTS: readonly GrantType[] = ["authorization_code", "refresh_token"];
@@ -99,6 +106,7 @@ export function registerRoutes(deps: AppDeps) {
 
       const now = deps.now();
       const redirectUris = [...new Set(m.redirect_uris)];
+      const oidc = settingsFromMetadata(m);
       const client = await registerDynamicClient(
         deps.db,
         {
@@ -106,6 +114,7 @@ export function registerRoutes(deps: AppDeps) {
           redirectUris,
           grants: [...new Set(grants)] as GrantType[],
           scopes: m.scope ? [...new Set(m.scope.split(" "))] : [],
+          oidc: registersOidc(m) ? oidc : undefined,
         },
         now,
       );
@@ -122,6 +131,7 @@ export function registerRoutes(deps: AppDeps) {
           response_types: ["code"],
           token_endpoint_auth_method: "none",
           ...(client.scopes.length > 0 ? { scope: client.scopes.join(" ") } : {}),
+          ...describeOidcSettings(oidc),
         },
         201,
         { "Cache-Control": "no-store", Pragma: "no-cache" },
