@@ -6,18 +6,14 @@
  * is asked again for more scopes and denies (access_denied), then revokes the app on /account, after which
  * its tokens are inactive at /introspect and its refresh token is refused.
  *
- * Each screen at 1280 and 390 px, light and dark: the frame, named buttons at least 44 px tall, no CSP
- * violation, axe-core with nothing `serious` or `critical` (axe runs in a context of its own with
- * `bypassCSP`, as in design.test.ts). Screenshots go to test-artifacts/consent/ for a person to look at.
+ * Each screen in every variant goes through the shared checks (page-checks.ts): the frame, named buttons
+ * and 44 px targets, nothing wider than the window, no CSP violation, axe-core with nothing `serious` or
+ * `critical`. Screenshots go to test-artifacts/consent/ for a person to look at.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { AxeResults } from "axe-core";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
 import { openDatabase } from "../../src/db/client";
@@ -25,18 +21,11 @@ import { addResource } from "../../src/resources/registry";
 import { pkce } from "../support/login";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, type PageCheck, type Session } from "./page-checks";
 import { PAGE_VARIANTS } from "./variants";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
-const ARTIFACTS = join(fileURLToPath(new URL("../../", import.meta.url)), "test-artifacts", "consent");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const RESOURCE = "https://notes.example.com/mcp";
 const RULES = { roles: {}, rules: [{ when: {}, grant: ["notes:read", "notes:write", "profile"] }] };
-
-const VARIANTS = PAGE_VARIANTS;
-type Variant = (typeof VARIANTS)[number];
-const label = (v: Variant) => `${v.width}-${v.dark ? "dark" : "light"}`;
 
 const dir = tempDir("authbridge-consent-");
 let server: NodeServer;
@@ -47,11 +36,12 @@ let callback: string;
 const landed: URL[] = [];
 let clientId: string;
 let rs: { id: string; secret: string };
-let signedIn: Awaited<ReturnType<BrowserContext["storageState"]>>;
+let signedIn: Session;
+let ARTIFACTS: string;
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
+  ARTIFACTS = artifactsDir("consent");
   callbackServer = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", callback);
     if (url.pathname === "/callback") landed.push(url); // not the browser's favicon requests
@@ -86,10 +76,7 @@ beforeAll(async () => {
   expect(reg.status).toBe(201);
   clientId = ((await reg.json()) as { client_id: string }).client_id;
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`);
@@ -107,74 +94,30 @@ afterAll(async () => {
   dir.remove();
 });
 
-function newContext(v: Variant, bypassCSP = false): Promise<BrowserContext> {
-  return browser.newContext({
-    viewport: { width: v.width, height: v.width > 500 ? 900 : 844 },
-    ...(v.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    colorScheme: v.dark ? "dark" : "light",
-    storageState: signedIn,
-    ...(bypassCSP ? { bypassCSP: true } : {}),
-  });
-}
-
-function authorizeUrl(scope: string, verifierOut?: { verifier?: string }): string {
+/** `/authorize` for the app: for {@link RESOURCE}, or with `resource: null` a sign-in (no resource). */
+function authorizeUrl(scope: string, verifierOut?: { verifier?: string }, resource: string | null = RESOURCE): string {
   const { verifier, challenge } = pkce();
   if (verifierOut) verifierOut.verifier = verifier;
-  const q = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: callback, code_challenge: challenge, code_challenge_method: "S256", state: "browser", scope, resource: RESOURCE });
+  const q = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: callback, code_challenge: challenge, code_challenge_method: "S256", state: "browser", scope });
+  if (resource !== null) q.set("resource", resource);
   return `${issuer}/authorize?${q}`;
 }
 
-/** The frame, 44 px targets, named buttons, CSP errors and axe's serious findings of the page in front of us. */
-async function review(open: (page: Page) => Promise<unknown>, v: Variant, name: string): Promise<string[]> {
-  const problems: string[] = [];
-  const context = await newContext(v);
-  const page = await context.newPage();
-  const cspErrors: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error" && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
-  });
-  await open(page);
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-${label(v)}.png`), fullPage: true });
-  const facts = await page.evaluate(() => ({
-    mains: document.querySelectorAll("main").length,
-    h1s: document.querySelectorAll("h1").length,
-    overflow: document.documentElement.scrollWidth - window.innerWidth,
-    small: [...document.querySelectorAll<HTMLElement>("button, .button")].filter((b) => b.getBoundingClientRect().height < 44).map((b) => b.textContent),
-  }));
-  if (facts.mains !== 1 || facts.h1s !== 1) problems.push(`${name} ${label(v)}: ${facts.mains} main, ${facts.h1s} h1`);
-  if (facts.overflow > 0) problems.push(`${name} ${label(v)}: ${facts.overflow} px wider than the window`);
-  for (const s of facts.small) problems.push(`${name} ${label(v)}: button ${s} under 44 px`);
-  problems.push(...cspErrors.map((e) => `${name} ${label(v)}: ${e}`));
-  await context.close();
-
-  const axeContext = await newContext(v, true);
-  const probe = await axeContext.newPage();
-  await open(probe);
-  await probe.addScriptTag({ content: AXE_SOURCE });
-  const results = await probe.evaluate(async () => {
-    const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
-    return JSON.parse(JSON.stringify(await axe.run(document, { resultTypes: ["violations"] }))) as AxeResults;
-  });
-  expect(results.passes.length).toBeGreaterThan(10);
-  for (const violation of results.violations)
-    if (violation.impact === "serious" || violation.impact === "critical") problems.push(`${name} ${label(v)}: ${violation.id} ${violation.help}: ${violation.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  await axeContext.close();
-  return problems;
+/** Every check of page-checks.ts on one page in each variant, signed in; fails with every problem found. */
+async function reviewEverywhere(page: PageCheck): Promise<void> {
+  const review = pageReview(ARTIFACTS);
+  for (const v of PAGE_VARIANTS) {
+    const context = await newVariantContext(browser, v, { session: signedIn });
+    await review.check(context, v, page);
+    await context.close();
+  }
+  review.expectNoProblems();
 }
 
 describe.skipIf(!hasChromium)("consent and connected apps in Chromium", () => {
   it("the consent screen at 1280/390, light/dark: what the app asks, in words; no serious axe finding", async () => {
-    const problems: string[] = [];
-    for (const v of VARIANTS) {
-      problems.push(
-        ...(await review(async (page) => {
-          const res = await page.goto(authorizeUrl("notes:read notes:write"));
-          expect(res?.status()).toBe(200);
-        }, v, "consent")),
-      );
-    }
-    expect(problems).toEqual([]);
-    const context = await newContext(VARIANTS[0]);
+    await reviewEverywhere({ name: "consent", open: (page) => page.goto(authorizeUrl("notes:read notes:write")), status: 200 });
+    const context = await newVariantContext(browser, PAGE_VARIANTS[0], { session: signedIn });
     const page = await context.newPage();
     await page.goto(authorizeUrl("notes:read"));
     expect(await page.locator("h1").textContent()).toBe("Allow Notes Assistant to use your account?");
@@ -186,8 +129,26 @@ describe.skipIf(!hasChromium)("consent and connected apps in Chromium", () => {
     await context.close();
   }, 150_000);
 
+  it("a sign-in's consent screen at 1280/390, light/dark: the app signs you in on this server, in words, with no audience URL", async () => {
+    const signIn = () => authorizeUrl("openid profile email", undefined, null);
+    await reviewEverywhere({ name: "consent-sign-in", open: (page) => page.goto(signIn()), status: 200 });
+    const context = await newVariantContext(browser, PAGE_VARIANTS[0], { session: signedIn });
+    const page = await context.newPage();
+    await page.goto(signIn());
+    expect(await page.locator("h1").textContent()).toBe("Sign in to Notes Assistant?");
+    expect(await page.title()).toBe("Sign in to Notes Assistant? · authbridge");
+    expect(await page.locator("#consent-resource").innerText()).toBe(`Signing you in: Notes Assistant learns who you are on ${new URL(issuer).host}, and gets no access to anything else.`);
+    // The audience is this server's URL, which means nothing to a person: nowhere on the screen.
+    expect(await page.locator("main").innerText()).not.toContain(issuer);
+    expect(await page.locator("#consent-resource code").count()).toBe(0);
+    expect(await page.locator("#consent-scopes li").allInnerTexts()).toEqual(["Know who you are (your account id here) (openid)", "See your name, username and picture (profile)", "See your verified email address (email)"]);
+    expect(await page.getByRole("button", { name: "Allow Notes Assistant" }).isVisible()).toBe(true);
+    expect(await page.getByRole("button", { name: "Deny" }).isVisible()).toBe(true);
+    await context.close();
+  }, 150_000);
+
   it("approve lands on the app with a code; more scopes ask again and deny answers access_denied; revoke on /account ends the app's tokens", async () => {
-    const context = await newContext(VARIANTS[0]);
+    const context = await newVariantContext(browser, PAGE_VARIANTS[0], { session: signedIn });
     const page = await context.newPage();
     const cspErrors: string[] = [];
     page.on("console", (m) => {
@@ -221,9 +182,7 @@ describe.skipIf(!hasChromium)("consent and connected apps in Chromium", () => {
     expect(await introspect()).toBe(true);
 
     // Connected apps, at every size and scheme, then Revoke.
-    const problems: string[] = [];
-    for (const v of VARIANTS) problems.push(...(await review((p) => p.goto(`${issuer}/account#connected-apps`), v, "connected-apps")));
-    expect(problems).toEqual([]);
+    await reviewEverywhere({ name: "connected-apps", open: `${issuer}/account#connected-apps`, status: 200 });
     await page.goto(`${issuer}/account`);
     const row = page.locator(`#connected-app-list li[data-client-id="${clientId}"]`);
     expect(await row.textContent()).toContain("Notes Assistant");
