@@ -16,7 +16,7 @@ import { presentClient as apiPresentClient } from "../src/admin/present";
 import { createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import { openDatabase, type DatabaseHandle } from "../src/db/client";
-import { accounts, apiKeys, auditEvents, clients, entitlements, identities, sessions, signingKeys } from "../src/db/schema";
+import { accounts, apiKeys, auditEvents, clientOidc, clients, entitlements, identities, sessions, signingKeys } from "../src/db/schema";
 import type { AppDeps } from "../src/deps";
 import { silentLogger } from "../src/lib/log";
 import { generateSecret } from "../src/lib/secret";
@@ -98,6 +98,9 @@ interface ClientJson {
   owner_account_id: string | null;
   created_at: string;
   disabled_at: string | null;
+  id_token_signed_response_alg: string;
+  userinfo_signed_response_alg: string | null;
+  post_logout_redirect_uris: string[];
   client_secret?: string;
 }
 
@@ -150,6 +153,7 @@ async function auditOf(subject: string) {
 async function snapshot() {
   return {
     clients: await h.db.select().from(clients).orderBy(asc(clients.id)),
+    oidc: await h.db.select().from(clientOidc).orderBy(asc(clientOidc.clientId)),
     accounts: await h.db.select().from(accounts).orderBy(asc(accounts.id)),
     apiKeys: await h.db.select().from(apiKeys).orderBy(asc(apiKeys.id)),
     audit: (await h.db.select().from(auditEvents)).length,
@@ -201,6 +205,8 @@ describe("clients through the CLI's management commands", { timeout: 90_000 }, (
     const shown = await okWith<ClientJson>(dbOnly, "clients", "show", billing.id);
     expect(shown).toEqual(apiPresentClient(await getManagedClient(deps, CLI_CALLER, billing.id)));
     expect(shown).toMatchObject({ client_id: billing.id, name: "billing", public: false, grants: ["client_credentials"], scopes: ["invoices:read", "invoices:write"], disabled_at: null });
+    // Its OpenID Connect settings, the defaults when it registered none.
+    expect(shown).toMatchObject({ id_token_signed_response_alg: "RS256", userinfo_signed_response_alg: null, post_logout_redirect_uris: [] });
     const raw = JSON.stringify(shown);
     expect(raw).not.toMatch(/secret/i);
     expect(raw).not.toContain(billing.secret.slice("secret_".length));
@@ -324,8 +330,9 @@ describe("clients through the CLI's management commands", { timeout: 90_000 }, (
     ]);
   });
 
-  it("clients delete removes the client and its API keys, stops its tokens, and keeps the audit rows", async () => {
-    const made = await ok<ClientJson>("clients", "create", "--name", "doomed", "--grant", "client_credentials");
+  it("clients delete removes the client, its API keys and its OpenID Connect settings, stops its tokens, and keeps the audit rows", async () => {
+    const made = await ok<ClientJson>("clients", "create", "--name", "doomed", "--grant", "client_credentials", "--userinfo-alg", "ES256");
+    expect(await h.db.select().from(clientOidc).where(eq(clientOidc.clientId, made.client_id))).toHaveLength(1);
     const key = await ok<{ id: string }>("api-keys", "create", "--client", made.client_id, "--name", "doomed-key");
     expect((await clientCredentials(made.client_id, made.client_secret!)).status).toBe(200);
 
@@ -333,6 +340,7 @@ describe("clients through the CLI's management commands", { timeout: 90_000 }, (
     expect(out).toEqual({ client_id: made.client_id, deleted: true, api_keys_deleted: [key.id] });
     expect(await h.db.select().from(clients).where(eq(clients.id, made.client_id))).toEqual([]);
     expect(await h.db.select().from(apiKeys).where(eq(apiKeys.clientId, made.client_id))).toEqual([]);
+    expect(await h.db.select().from(clientOidc).where(eq(clientOidc.clientId, made.client_id))).toEqual([]);
     expect(await deps.store.newestMark([{ kind: "client", id: made.client_id }])).not.toBeNull();
     expect((await clientCredentials(made.client_id, made.client_secret!)).status).toBe(401);
     expect((await fails(1, "clients", "show", made.client_id)).stderr.trim()).toBe(`error: no client ${made.client_id}`);
@@ -536,6 +544,7 @@ describe("--help on the management commands", { timeout: 90_000 }, () => {
   it("says what each does: the flags, what is replaced, what goes with a deleted client, what is read", async () => {
     const help = async (...cmd: string[]) => (await cli(...cmd, "--help")).stdout;
     expect(await help("clients", "update")).toMatch(/--name NAME[\s\S]*--scopes "A B"[\s\S]*--redirect-uri URI[\s\S]*--audience AUDIENCE[\s\S]*--grant GRANT[\s\S]*replaces the list/);
+    expect(await help("clients", "update")).toMatch(/--id-token-alg ALG[\s\S]*--userinfo-alg ALG[\s\S]*--post-logout-redirect-uri URI/);
     expect(await help("clients", "delete")).toMatch(/API keys/);
     expect(await help("clients", "delete")).toMatch(/AUTHBRIDGE_SECRET/); // opens everything: it writes revocation marks
     expect(await help("accounts", "list")).toMatch(/--query TEXT[\s\S]*--limit N[\s\S]*--before CURSOR/);
@@ -588,12 +597,19 @@ describe("the management commands against sqld and Upstash (what a Workers deplo
       return JSON.parse(r.stdout) as T;
     };
     try {
-      const made = await json<ClientJson>(remoteDb, "clients", "create", "--name", "remote", "--grant", "client_credentials");
+      const made = await json<ClientJson>(remoteDb, "clients", "create", "--name", "remote", "--grant", "client_credentials", "--id-token-alg", "ES256");
       const id = made.client_id;
-      expect(await json<ClientJson>(remoteDb, "clients", "update", id, "--name", "remote v2", "--scopes", "a b")).toMatchObject({ name: "remote v2", scopes: ["a", "b"] });
-      expect(await json<ClientJson>(remoteDb, "clients", "show", id)).toMatchObject({ client_id: id, name: "remote v2", disabled_at: null });
-      expect(await json<ClientJson>(remoteAll, "clients", "disable", id)).toMatchObject({ disabled_at: expect.any(String) });
-      expect(await json<ClientJson>(remoteDb, "clients", "enable", id)).toMatchObject({ disabled_at: null });
+      expect(made).toMatchObject({ id_token_signed_response_alg: "ES256", userinfo_signed_response_alg: null, post_logout_redirect_uris: [] });
+      expect(await json<ClientJson>(remoteDb, "clients", "update", id, "--name", "remote v2", "--scopes", "a b", "--userinfo-alg", "EdDSA")).toMatchObject({
+        name: "remote v2",
+        scopes: ["a", "b"],
+        id_token_signed_response_alg: "ES256",
+        userinfo_signed_response_alg: "EdDSA",
+      });
+      expect(await json<ClientJson>(remoteDb, "clients", "show", id)).toMatchObject({ client_id: id, name: "remote v2", disabled_at: null, userinfo_signed_response_alg: "EdDSA" });
+      // Disabling and enabling answer with the client as it is, its settings included.
+      expect(await json<ClientJson>(remoteAll, "clients", "disable", id)).toMatchObject({ disabled_at: expect.any(String), id_token_signed_response_alg: "ES256", userinfo_signed_response_alg: "EdDSA" });
+      expect(await json<ClientJson>(remoteDb, "clients", "enable", id)).toMatchObject({ disabled_at: null, id_token_signed_response_alg: "ES256", userinfo_signed_response_alg: "EdDSA" });
       expect(await json(remoteAll, "clients", "delete", id)).toEqual({ client_id: id, deleted: true, api_keys_deleted: [] });
       expect((await run(remoteDb, "clients", "show", id)).code).toBe(1);
       expect(await json(remoteDb, "accounts", "list")).toEqual({ items: [] });

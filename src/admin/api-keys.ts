@@ -6,9 +6,10 @@
  */
 import { createApiKey, getApiKey, listApiKeys, type ApiKey, type ApiKeyOwner } from "../apikeys/registry";
 import { revokeApiKeyEverywhere } from "../apikeys/revoke";
+import { toClient } from "../clients/registry";
 import type { AppDeps } from "../deps";
 import { actorOf, type Caller } from "./caller";
-import { clientRow, listManagedClients, toManaged, visibleClientRow } from "./client-view";
+import { clientRow, listManagedClients, visibleClientRow } from "./client-view";
 import { AdminError, invalidInput } from "./errors";
 
 /** Whose keys to list (at most one of the two). */
@@ -72,7 +73,7 @@ export async function createManagedApiKey(deps: AppDeps, caller: Caller, input: 
   if (caller.kind === "developer") {
     owner = await developerOwner(deps, caller.accountId, input);
     if (owner.kind === "client") {
-      const allowed = toManaged(await visibleClientRow(deps.db, caller, owner.clientId)).scopes;
+      const allowed = toClient(await visibleClientRow(deps.db, caller, owner.clientId)).scopes;
       const extra = (input.scopes ?? []).filter((s) => !allowed.includes(s));
       if (extra.length > 0) throw invalidInput([{ field: "scopes", message: `the app is not allowed ${extra.join(", ")}` }]);
     }

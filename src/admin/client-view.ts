@@ -1,12 +1,14 @@
 /**
- * A client as the management services hand it out: the registry's view plus its owner, never its secret
- * hash. Reading one or a page of them, each time only what the caller may see.
+ * A client as the management services hand it out: the registry's view plus its owner and its OpenID
+ * Connect settings (the defaults when it registered none), never its secret hash. Reading one or a page of
+ * them, each time only what the caller may see.
  */
 import { and, desc, eq, or, sql, type SQL } from "drizzle-orm";
 import { toClient, type Client } from "../clients/registry";
 import type { Database } from "../db/client";
 import { clients } from "../db/schema";
 import type { AppDeps } from "../deps";
+import { oidcSettings, oidcSettingsOf, type OidcClientSettings } from "../oidc/client-settings";
 import type { Caller } from "./caller";
 import { AdminError } from "./errors";
 import { afterPosition, containing, pageOf, pageSize, type Page, type PageRequest } from "./pagination";
@@ -17,15 +19,25 @@ export interface ManagedClient extends Omit<Client, "secretHash"> {
   ownerAccountId: string | null;
   /** Whether it has a secret (confidential clients), which only a reset ever shows. */
   hasSecret: boolean;
+  /** Its OpenID Connect registration: ID-token and UserInfo algorithms, post-logout redirect URIs. */
+  oidc: OidcClientSettings;
 }
 
 /** A `clients` row. */
 export type ClientRow = typeof clients.$inferSelect;
 
-/** The managed view of a row. */
-export function toManaged(row: ClientRow): ManagedClient {
+/** The managed view of a row and its OpenID Connect settings. */
+export function toManaged(row: ClientRow, oidc: OidcClientSettings): ManagedClient {
   const { secretHash: _hash, ...client } = toClient(row);
-  return { ...client, ownerAccountId: row.ownerAccountId, hasSecret: row.secretHash !== null };
+  return { ...client, ownerAccountId: row.ownerAccountId, hasSecret: row.secretHash !== null, oidc };
+}
+
+/**
+ * The managed view of a row, its OpenID Connect settings read beside it.
+ * @example return managedClient(deps.db, { ...row, disabledAt: now });
+ */
+export async function managedClient(db: Database, row: ClientRow): Promise<ManagedClient> {
+  return toManaged(row, await oidcSettings(db, row.id));
 }
 
 /** The row of client `id`, or undefined. */
@@ -50,7 +62,7 @@ export async function visibleClientRow(db: Database, caller: Caller, id: string)
  * @example const client = await getManagedClient(deps, caller, "client_…");
  */
 export async function getManagedClient(deps: AppDeps, caller: Caller, id: string): Promise<ManagedClient> {
-  return toManaged(await visibleClientRow(deps.db, caller, id));
+  return managedClient(deps.db, await visibleClientRow(deps.db, caller, id));
 }
 
 /** Filters of {@link listManagedClients}. */
@@ -80,5 +92,6 @@ export async function listManagedClients(deps: AppDeps, caller: Caller, filter: 
     .orderBy(desc(clients.createdAt), desc(clients.id))
     .limit(limit + 1);
   const page = pageOf(rows, limit, (r) => [r.createdAt, r.id]);
-  return { items: page.items.map(toManaged), next: page.next };
+  const oidc = await oidcSettingsOf(deps.db, page.items.map((r) => r.id));
+  return { items: page.items.map((r) => toManaged(r, oidc.get(r.id)!)), next: page.next };
 }

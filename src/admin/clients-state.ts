@@ -9,10 +9,11 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import { hashClientSecret, newClientSecret } from "../clients/secret-hash";
 import { apiKeys, auditEvents, clients } from "../db/schema";
 import type { AppDeps } from "../deps";
+import { oidcSettingsDelete } from "../oidc/client-settings";
 import type { RevocationMark } from "../store/store";
 import { auditRow } from "./audit-write";
 import { actorOf, type Caller } from "./caller";
-import { toManaged, visibleClientRow, type ClientRow, type ManagedClient } from "./client-view";
+import { managedClient, visibleClientRow, type ClientRow, type ManagedClient } from "./client-view";
 import { AdminError } from "./errors";
 
 function clientMark(deps: AppDeps, clientId: string, at: number): RevocationMark {
@@ -52,7 +53,7 @@ export async function assertMayEnable(deps: AppDeps, caller: Caller, row: Client
  */
 export async function setClientDisabled(deps: AppDeps, caller: Caller, id: string, disabled: boolean): Promise<ManagedClient> {
   const row = await visibleClientRow(deps.db, caller, id);
-  if ((row.disabledAt !== null) === disabled) return toManaged(row);
+  if ((row.disabledAt !== null) === disabled) return managedClient(deps.db, row);
   const now = deps.now();
   const actor = actorOf(caller);
   if (disabled) {
@@ -62,14 +63,14 @@ export async function setClientDisabled(deps: AppDeps, caller: Caller, id: strin
       deps.db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.clientId, id), isNull(apiKeys.revokedAt))),
       auditRow(deps.db, { type: "client.disabled", actor, subject: id }, now),
     ]);
-    return toManaged({ ...row, disabledAt: now });
+    return managedClient(deps.db, { ...row, disabledAt: now });
   }
   await assertMayEnable(deps, caller, row);
   await deps.db.batch([
     deps.db.update(clients).set({ disabledAt: null }).where(eq(clients.id, id)),
     auditRow(deps.db, { type: "client.enabled", actor, subject: id }, now),
   ]);
-  return toManaged({ ...row, disabledAt: null });
+  return managedClient(deps.db, { ...row, disabledAt: null });
 }
 
 /**
@@ -87,11 +88,11 @@ export async function resetClientSecret(deps: AppDeps, caller: Caller, id: strin
     deps.db.update(clients).set({ secretHash }).where(eq(clients.id, id)),
     auditRow(deps.db, { type: "client.secret_rotated", actor: actorOf(caller), subject: id }, now),
   ]);
-  return { client: toManaged({ ...row, secretHash }), secret };
+  return { client: await managedClient(deps.db, { ...row, secretHash }), secret };
 }
 
 /**
- * Delete a client the caller may see, with its API keys. Its access tokens and those exchanged from its keys
+ * Delete a client the caller may see, with its API keys and its OpenID Connect settings. Its access tokens and those exchanged from its keys
  * are revoked first (a `client` mark and one grant mark per key: exchanged tokens carry the key as `gid`).
  * Audit rows about it stay.
  * @example await deleteManagedClient(deps, caller, "client_…");
@@ -106,6 +107,7 @@ export async function deleteManagedClient(deps: AppDeps, caller: Caller, id: str
   await deps.db.batch([
     deps.db.delete(apiKeys).where(eq(apiKeys.clientId, id)),
     deps.db.delete(clients).where(eq(clients.id, id)),
+    oidcSettingsDelete(deps.db, id),
     auditRow(deps.db, { type: "client.deleted", actor: actorOf(caller), subject: id, detail: { name: row.name, owner: row.ownerAccountId, api_keys: keys.map((k) => k.id) } }, now),
   ]);
 }

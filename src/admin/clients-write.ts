@@ -1,6 +1,7 @@
 /**
  * Registering and editing clients through the management services. The fields follow the same zod rules
- * as the CLI's (`CreateClientInput` in src/clients/registry.ts); a developer's additions are further bound
+ * as the CLI's (`CreateClientInput` in src/clients/registry.ts, and `OidcSettingsPatch` in
+ * src/oidc/client-settings.ts for the OpenID Connect settings); a developer's additions are further bound
  * by src/admin/client-policy.ts, and their apps are owned by their account. Every change is audited with
  * its actor, in the transaction that makes it.
  */
@@ -11,19 +12,36 @@ import { hashClientSecret, newClientSecret } from "../clients/secret-hash";
 import { accounts, clients } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { newId } from "../lib/ids";
+import {
+  changedOidcFields,
+  DEFAULT_OIDC_SETTINGS,
+  OIDC_FIELDS,
+  OidcSettingsPatch,
+  oidcSettingsWrite,
+  patchedSettings,
+  touchesOidc,
+  type OidcSettingsPatchInput,
+} from "../oidc/client-settings";
 import { managementAudience } from "./access";
 import { auditRow } from "./audit-write";
 import { actorOf, type Caller } from "./caller";
 import { added, developerProblems } from "./client-policy";
-import { toManaged, visibleClientRow, type ManagedClient } from "./client-view";
+import { getManagedClient, managedClient, toManaged, visibleClientRow, type ManagedClient } from "./client-view";
 import { invalidInput, issueProblems, type InputProblem } from "./errors";
 import { assertMayEnable, setClientDisabled } from "./clients-state";
 
-/** Input of {@link createManagedClient}: the registry's fields, and an owner (operators only). */
-export type NewClient = z.input<typeof CreateClientInput> & { ownerAccountId?: string | null | undefined };
+/**
+ * Input of {@link createManagedClient}: the registry's fields, the OpenID Connect settings (absent or
+ * `null`: the default) and an owner (operators only).
+ */
+export type NewClient = z.input<typeof CreateClientInput> & OidcSettingsPatchInput & { ownerAccountId?: string | null | undefined };
 
-/** Changes of {@link updateManagedClient}; absent fields stay as they are. `public` never changes. */
-export interface ClientChanges {
+/**
+ * Changes of {@link updateManagedClient}; absent fields stay as they are. `public` never changes. The
+ * OpenID Connect settings follow `OidcSettingsPatch`: `null` puts an algorithm back to its default, an empty
+ * list removes every post-logout redirect URI.
+ */
+export interface ClientChanges extends OidcSettingsPatchInput {
   name?: string | undefined;
   grants?: GrantType[] | undefined;
   scopes?: string[] | undefined;
@@ -37,11 +55,18 @@ export interface ClientChanges {
   disabled?: boolean | undefined;
 }
 
-function checked(input: z.input<typeof CreateClientInput>) {
-  const parsed = CreateClientInput.safeParse(input);
-  if (!parsed.success) throw invalidInput(issueProblems(parsed.error.issues));
-  return parsed.data;
+/** The registry's fields and the OpenID Connect patch, checked together so every problem is named at once. */
+function checked(input: z.input<typeof CreateClientInput>, oidc: OidcSettingsPatchInput) {
+  const client = CreateClientInput.safeParse(input);
+  const patch = OidcSettingsPatch.safeParse(oidcPart(oidc));
+  if (!client.success || !patch.success) {
+    throw invalidInput([...(client.success ? [] : issueProblems(client.error.issues)), ...(patch.success ? [] : issueProblems(patch.error.issues))]);
+  }
+  return { v: client.data, patch: patch.data };
 }
+
+/** Only the OpenID Connect fields of a wider input (the registry's schema would drop them anyway). */
+const oidcPart = (input: OidcSettingsPatchInput): OidcSettingsPatchInput => Object.fromEntries(OIDC_FIELDS.map((f) => [f, input[f]]));
 
 async function ownerProblems(deps: AppDeps, caller: Caller, owner: string | null | undefined): Promise<InputProblem[]> {
   if (owner === undefined || owner === null) return [];
@@ -58,7 +83,7 @@ async function ownerProblems(deps: AppDeps, caller: Caller, owner: string | null
  * @example const { client, secret } = await createManagedClient(deps, caller, { name: "billing", redirectUris: ["https://app.example.com/cb"] });
  */
 export async function createManagedClient(deps: AppDeps, caller: Caller, input: NewClient): Promise<{ client: ManagedClient; secret: string | undefined }> {
-  const v = checked(input);
+  const { v, patch } = checked(input, input);
   const owner = caller.kind === "developer" ? caller.accountId : (input.ownerAccountId ?? null);
   const problems = [
     ...(await ownerProblems(deps, caller, input.ownerAccountId)),
@@ -84,29 +109,39 @@ export async function createManagedClient(deps: AppDeps, caller: Caller, input: 
     lastUsedAt: null,
   };
   const detail = { name: v.name, grants: v.grants, scopes: v.scopes, owner };
-  await deps.db.batch([deps.db.insert(clients).values(row), auditRow(deps.db, { type: "client.created", actor: actorOf(caller), subject: row.id, detail }, now)]);
-  return { client: toManaged(row), secret };
+  // A client that registers no OpenID Connect setting gets no row: it has the defaults.
+  const oidc = patchedSettings(DEFAULT_OIDC_SETTINGS, patch);
+  await deps.db.batch([
+    deps.db.insert(clients).values(row),
+    ...(touchesOidc(patch) ? [oidcSettingsWrite(deps.db, row.id, oidc, now)] : []),
+    auditRow(deps.db, { type: "client.created", actor: actorOf(caller), subject: row.id, detail }, now),
+  ]);
+  return { client: toManaged(row, oidc), secret };
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Change a client the caller may see. The result must pass the same rules as a new client; `disabled`
- * disables or enables it (src/admin/clients-state.ts). Audited as `client.updated` naming the fields.
+ * disables or enables it (src/admin/clients-state.ts). Audited as `client.updated` naming the fields that
+ * changed (its OpenID Connect settings among them), in the transaction that changes them.
  * @example await updateManagedClient(deps, caller, id, { redirectUris: ["https://app.example.com/cb"] });
  */
 export async function updateManagedClient(deps: AppDeps, caller: Caller, id: string, changes: ClientChanges): Promise<ManagedClient> {
   const row = await visibleClientRow(deps.db, caller, id);
-  const before = toManaged(row);
-  const next = checked({
-    name: changes.name ?? before.name,
-    isPublic: before.isPublic,
-    grants: changes.grants ?? before.grants,
-    scopes: changes.scopes ?? before.scopes,
-    redirectUris: changes.redirectUris ?? before.redirectUris,
-    audiences: changes.audiences ?? before.audiences,
-    introspectAudiences: changes.introspectAudiences ?? before.introspectAudiences,
-  });
+  const before = await managedClient(deps.db, row);
+  const { v: next, patch } = checked(
+    {
+      name: changes.name ?? before.name,
+      isPublic: before.isPublic,
+      grants: changes.grants ?? before.grants,
+      scopes: changes.scopes ?? before.scopes,
+      redirectUris: changes.redirectUris ?? before.redirectUris,
+      audiences: changes.audiences ?? before.audiences,
+      introspectAudiences: changes.introspectAudiences ?? before.introspectAudiences,
+    },
+    changes,
+  );
   const problems = await ownerProblems(deps, caller, changes.ownerAccountId);
   if (caller.kind === "developer") {
     if (changes.ownerAccountId === null) problems.push({ field: "ownerAccountId", message: "only an operator can take an app from its owner" });
@@ -123,29 +158,37 @@ export async function updateManagedClient(deps: AppDeps, caller: Caller, id: str
   if (changes.disabled === false) await assertMayEnable(deps, caller, row);
 
   const owner = changes.ownerAccountId === undefined ? before.ownerAccountId : changes.ownerAccountId;
-  const fields = [
+  const oidc = patchedSettings(before.oidc, patch);
+  const clientFields = [
     ...(next.name !== before.name ? ["name"] : []),
     ...(["grants", "scopes", "redirectUris", "audiences", "introspectAudiences"] as const).filter((f) => !sameList(before[f], next[f])),
     ...(owner !== before.ownerAccountId ? ["ownerAccountId"] : []),
   ];
-  if (fields.length > 0) {
+  const oidcFields = changedOidcFields(before.oidc, oidc);
+  if (clientFields.length > 0 || oidcFields.length > 0) {
     const now = deps.now();
+    const detail = { fields: [...clientFields, ...oidcFields], ...(owner !== before.ownerAccountId ? { owner } : {}) };
     await deps.db.batch([
-      deps.db
-        .update(clients)
-        .set({
-          name: next.name,
-          grants: JSON.stringify(next.grants),
-          scopes: JSON.stringify(next.scopes),
-          redirectUris: JSON.stringify(next.redirectUris),
-          audiences: JSON.stringify(next.audiences),
-          introspectAudiences: JSON.stringify(next.introspectAudiences),
-          ownerAccountId: owner,
-        })
-        .where(eq(clients.id, id)),
-      auditRow(deps.db, { type: "client.updated", actor: actorOf(caller), subject: id, detail: { fields, ...(owner !== before.ownerAccountId ? { owner } : {}) } }, now),
+      auditRow(deps.db, { type: "client.updated", actor: actorOf(caller), subject: id, detail }, now),
+      ...(clientFields.length > 0
+        ? [
+            deps.db
+              .update(clients)
+              .set({
+                name: next.name,
+                grants: JSON.stringify(next.grants),
+                scopes: JSON.stringify(next.scopes),
+                redirectUris: JSON.stringify(next.redirectUris),
+                audiences: JSON.stringify(next.audiences),
+                introspectAudiences: JSON.stringify(next.introspectAudiences),
+                ownerAccountId: owner,
+              })
+              .where(eq(clients.id, id)),
+          ]
+        : []),
+      ...(oidcFields.length > 0 ? [oidcSettingsWrite(deps.db, id, oidc, now)] : []),
     ]);
   }
   if (changes.disabled !== undefined) return setClientDisabled(deps, caller, id, changes.disabled);
-  return toManaged(await visibleClientRow(deps.db, caller, id));
+  return getManagedClient(deps, caller, id);
 }

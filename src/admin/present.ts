@@ -7,6 +7,7 @@
 import type { AccountDetail, AccountSummary } from "./accounts";
 import type { AuditEntry } from "./audit-log";
 import type { ManagedClient } from "./client-view";
+import type { OidcClientSettings } from "../oidc/client-settings";
 import type { Page } from "./pagination";
 import type { SessionView } from "./sessions";
 import type { Reason } from "../rules/explain";
@@ -15,7 +16,17 @@ import type { Reason } from "../rules/explain";
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * A client: the fields of `clients list` plus its owner (null for an operator's client).
+ * A client's OpenID Connect settings in the protocol's names (OpenID Connect Dynamic Client Registration
+ * 1.0 §2), defaults included: `userinfo_signed_response_alg` is null when UserInfo answers it JSON.
+ * @example presentOidcSettings(DEFAULT_OIDC_SETTINGS) // { id_token_signed_response_alg: "RS256", userinfo_signed_response_alg: null, post_logout_redirect_uris: [] }
+ */
+export function presentOidcSettings(s: OidcClientSettings) {
+  return { id_token_signed_response_alg: s.idTokenAlg, userinfo_signed_response_alg: s.userinfoAlg, post_logout_redirect_uris: s.postLogoutRedirectUris };
+}
+
+/**
+ * A client: the fields of `clients list` (its OpenID Connect settings among them) plus its owner (null for
+ * an operator's client).
  * @example presentClient(await getManagedClient(deps, CLI_CALLER, id)).owner_account_id
  */
 export function presentClient(c: ManagedClient) {
@@ -31,6 +42,7 @@ export function presentClient(c: ManagedClient) {
     owner_account_id: c.ownerAccountId,
     created_at: iso(c.createdAt),
     disabled_at: iso(c.disabledAt),
+    ...presentOidcSettings(c.oidc),
   };
 }
 

@@ -16,7 +16,8 @@ import type { AppDeps } from "../deps";
 import { UsageError, type ParsedArgs } from "./args";
 import type { CliContext } from "./commands";
 import { presentClient } from "../admin/present";
-import { asCli, CLIENT_FLAGS, flagLine, listOption, serviceDeps, stringOption } from "./services";
+import { checkOidcFlags, oidcUpdateFlags } from "./oidc-options";
+import { asCli, CLIENT_FLAGS, flagLine, listReplacement, serviceDeps, stringOption } from "./services";
 
 /**
  * Disable `clientId` and revoke its live access tokens and its API keys (idempotent: a disabled client
@@ -27,28 +28,17 @@ export async function disableClientEverywhere(deps: AppDeps, clientId: string): 
   return setClientDisabled(deps, CLI_CALLER, clientId, true);
 }
 
-/** The flags of `clients update` that replace a list, and the field each replaces. */
-const LIST_FLAGS = { "redirect-uri": "redirectUris", audience: "audiences", grant: "grants", introspect: "introspectAudiences" } as const;
-
-/**
- * A repeatable option's new list: its values, or the empty list when it is given once with an empty value
- * (`--audience ""`). An empty value among others is a mistake, not a way to clear.
- */
-function replacement(values: ParsedArgs["values"], flag: keyof typeof LIST_FLAGS): string[] | undefined {
-  const given = listOption(values, flag);
-  if (given === undefined) return undefined;
-  if (given.length === 1 && given[0] === "") return [];
-  if (given.includes("")) throw new UsageError(`--${flag} "": an empty value empties the list; give it alone`);
-  return given;
-}
-
 const isGrant = (g: string): g is GrantType => (GRANT_TYPES as readonly string[]).includes(g);
+
+/** Every flag of `clients update` that changes something, for the message when none is given. */
+const UPDATE_FLAGS = "--name, --scopes, --redirect-uri, --audience, --grant, --introspect, --id-token-alg, --userinfo-alg, --post-logout-redirect-uri";
 
 /**
  * Checked changes of `clients update`, or a UsageError naming every bad flag. Each given field is checked
- * against the registry's rule for that field; rules between fields (authorization_code needs a redirect
- * URI, a public client has no client_credentials) depend on what the client already has, so the service
- * checks those, on the whole result.
+ * against the registry's rule for that field (the OpenID Connect options against the settings' rule);
+ * rules between fields (authorization_code needs a redirect URI, a public client has no
+ * client_credentials) depend on what the client already has, so the service checks those, on the whole
+ * result.
  * @example updateChanges({ name: "billing", grant: ["client_credentials"] }) // { name: "billing", grants: ["client_credentials"] }
  */
 export function updateChanges(values: ParsedArgs["values"]): ClientChanges {
@@ -56,13 +46,14 @@ export function updateChanges(values: ParsedArgs["values"]): ClientChanges {
   const input = {
     name: stringOption(values, "name"),
     scopes: scopesText === undefined ? undefined : scopesText.split(/\s+/).filter(Boolean),
-    redirectUris: replacement(values, "redirect-uri"),
-    audiences: replacement(values, "audience"),
-    grants: replacement(values, "grant"),
-    introspectAudiences: replacement(values, "introspect"),
+    redirectUris: listReplacement(values, "redirect-uri"),
+    audiences: listReplacement(values, "audience"),
+    grants: listReplacement(values, "grant"),
+    introspectAudiences: listReplacement(values, "introspect"),
   };
+  const oidcFlags = oidcUpdateFlags(values);
   const given = Object.entries(input).filter(([, v]) => v !== undefined);
-  if (given.length === 0) throw new UsageError("nothing to change: give at least one of --name, --scopes, --redirect-uri, --audience, --grant, --introspect");
+  if (given.length === 0 && Object.values(oidcFlags).every((v) => v === undefined)) throw new UsageError(`nothing to change: give at least one of ${UPDATE_FLAGS}`);
   const shape = CreateClientInput.in.shape;
   const problems = given.flatMap(([field, value]) => {
     const checked = shape[field as keyof typeof shape].safeParse(value);
@@ -72,9 +63,11 @@ export function updateChanges(values: ParsedArgs["values"]): ClientChanges {
       return flagLine(CLIENT_FLAGS, [field, ...issue.path], message, input);
     });
   });
-  if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  const oidc = checkOidcFlags(oidcFlags);
+  problems.push(...oidc.problems);
+  if (problems.length > 0 || oidc.patch === undefined) throw new UsageError(problems.join("\n"));
   const { grants, ...rest } = input;
-  return { ...rest, grants: grants?.filter(isGrant) };
+  return { ...rest, grants: grants?.filter(isGrant), ...oidc.patch };
 }
 
 /**

@@ -5,19 +5,20 @@
 import type { z } from "zod";
 import { actorOf, CLI_CALLER } from "../admin/caller";
 import { resetClientSecret } from "../admin/clients-state";
-import { createManagedClient } from "../admin/clients-write";
+import { createManagedClient, type NewClient } from "../admin/clients-write";
 import { rotateSigningKey } from "../admin/signing-keys";
 import { CreateClientInput, describeClient, listClients } from "../clients/registry";
 import type { Database } from "../db/client";
 import type { AppDeps } from "../deps";
+import { oidcSettingsOf } from "../oidc/client-settings";
 import { accountChecks, accountRuns } from "./account-commands";
 import { apiKeyChecks, apiKeyRuns } from "./api-key-commands";
 import { UsageError, type ParsedArgs } from "./args";
 import { auditChecks, auditRuns } from "./audit-commands";
 import { clientChecks, clientRuns } from "./client-commands";
 import { resourceChecks, resourceRuns } from "./resource-commands";
-import { oidcOptions, registerOidcOptions } from "./oidc-options";
-import { presentClient } from "../admin/present";
+import { checkOidcFlags, oidcCreateFlags } from "./oidc-options";
+import { presentClient, presentOidcSettings } from "../admin/present";
 import { asCli, CLIENT_FLAGS, flagLine, serviceDeps } from "./services";
 
 /**
@@ -46,8 +47,8 @@ function deps(ctx: CliContext): AppDeps {
   return ctx.deps;
 }
 
-/** Checked input of `clients create`, or a UsageError naming every bad flag. */
-export function createClientInput(values: ParsedArgs["values"]) {
+/** Checked input of `clients create` (its OpenID Connect options included), or a UsageError naming every bad flag. */
+export function createClientInput(values: ParsedArgs["values"]): NewClient {
   const input = {
     name: values.name as string,
     isPublic: (values.public as boolean | undefined) ?? false,
@@ -58,16 +59,15 @@ export function createClientInput(values: ParsedArgs["values"]) {
     introspectAudiences: (values.introspect as string[] | undefined) ?? [],
   };
   const checked = CreateClientInput.safeParse(input);
-  if (!checked.success) throw new UsageError(flagProblems(checked.error, input).join("\n"));
-  return input as z.input<typeof CreateClientInput>;
+  const oidc = checkOidcFlags(oidcCreateFlags(values));
+  const problems = [...(checked.success ? [] : flagProblems(checked.error, input)), ...oidc.problems];
+  if (problems.length > 0 || oidc.patch === undefined) throw new UsageError(problems.join("\n"));
+  return { ...(input as z.input<typeof CreateClientInput>), ...oidc.patch };
 }
 
 /** Checks of a command's values that need more than the spec (run before anything is opened). */
 export const checks: Record<string, (args: ParsedArgs) => void> = {
-  "clients create": ({ values }) => {
-    createClientInput(values);
-    oidcOptions(values);
-  },
+  "clients create": ({ values }) => void createClientInput(values),
   ...clientChecks,
   ...accountChecks,
   ...auditChecks,
@@ -87,15 +87,19 @@ export const runs: Record<string, CommandRun> = {
     const published = (await d.keys.publicKeys()).map((k) => k.kid);
     return { current, published };
   },
-  // Creating and resetting go through the management services too, so their audit rows carry the actor `cli`.
+  // Creating and resetting go through the management services too, so their audit rows carry the actor
+  // `cli`, and the client and its OpenID Connect settings are written in one transaction.
   "clients create": async ({ values }, ctx) => {
     const input = createClientInput(values);
-    const oidc = oidcOptions(values);
     const { client, secret } = await asCli(CLIENT_FLAGS, input, () => createManagedClient(serviceDeps(ctx), CLI_CALLER, input));
-    return { ...presentClient(client), ...(await registerOidcOptions(ctx.db, client.id, oidc)), ...(secret ? { client_secret: secret } : {}) };
+    return { ...presentClient(client), ...(secret ? { client_secret: secret } : {}) };
   },
   // The whole registry in one array, oldest first, as before pages existed (`clients show` reads one).
-  "clients list": async (_args, { db }) => (await listClients(db)).map(describeClient),
+  "clients list": async (_args, { db }) => {
+    const all = await listClients(db);
+    const oidc = await oidcSettingsOf(db, all.map((c) => c.id));
+    return all.map((c) => ({ ...describeClient(c), ...presentOidcSettings(oidc.get(c.id)!) }));
+  },
   "clients rotate-secret": async ({ positionals }, ctx) => {
     const { client, secret } = await resetClientSecret(serviceDeps(ctx), CLI_CALLER, positionals.CLIENT_ID!);
     return { client_id: client.id, client_secret: secret };

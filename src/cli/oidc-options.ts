@@ -1,40 +1,59 @@
 /**
- * The OpenID Connect options of `clients create`: `--id-token-alg ALG` (RS256, the default, EdDSA or
- * ES256) and `--post-logout-redirect-uri URI` (repeatable). Checked with the rest of the command's input,
- * before anything is opened; written beside the client once it exists (oidc/client-settings.ts).
+ * The OpenID Connect options of `clients create` and `clients update`: `--id-token-alg ALG` (RS256, the
+ * default, EdDSA or ES256), `--userinfo-alg ALG` (UserInfo answers a JWT signed with ALG instead of JSON)
+ * and `--post-logout-redirect-uri URI` (repeatable). On update they follow the command's other flags: a
+ * list option replaces the list and `""` alone empties it, and `""` puts an algorithm back to its default
+ * (RS256 ID tokens; UserInfo as JSON). Checked with the settings' own rule (oidc/client-settings.ts
+ * `OidcSettingsPatch`) before anything is opened, each problem naming its flag.
  */
 import type { z } from "zod";
-import type { Database } from "../db/client";
-import { OidcSettingsInput, setOidcSettings, type OidcClientSettings } from "../oidc/client-settings";
-import { UsageError, type ParsedArgs } from "./args";
-import { flagLine, listOption, stringOption, type FlagMap } from "./services";
+import { OidcSettingsPatch } from "../oidc/client-settings";
+import type { ParsedArgs } from "./args";
+import { CLIENT_FLAGS, flagLine, listOption, listReplacement, stringOption } from "./services";
 
-/** The settings' fields and the flags they come from. */
-const OIDC_FLAGS: FlagMap = { idTokenAlg: "--id-token-alg", postLogoutRedirectUris: "--post-logout-redirect-uri" };
+/** The options as typed, by the settings' field names (`null`: back to the default; absent: not given). */
+export interface OidcFlags {
+  idTokenAlg: string | null | undefined;
+  userinfoAlg: string | null | undefined;
+  postLogoutRedirectUris: string[] | undefined;
+}
 
-/** What the options ask for, when any was given (`undefined`: the client registers nothing). */
-export type OidcOptions = z.output<typeof OidcSettingsInput> | undefined;
+/** The checked options: the patch the services take, or the problems, one line per flag. */
+export type CheckedOidcFlags = { patch: z.output<typeof OidcSettingsPatch>; problems: [] } | { patch: undefined; problems: string[] };
 
-/**
- * The checked options, or a UsageError naming each bad flag.
- * @example const oidc = oidcOptions(values); // { idTokenAlg: "ES256", postLogoutRedirectUris: [] }
- */
-export function oidcOptions(values: ParsedArgs["values"]): OidcOptions {
-  const idTokenAlg = stringOption(values, "id-token-alg");
-  const uris = listOption(values, "post-logout-redirect-uri");
-  if (idTokenAlg === undefined && uris === undefined) return undefined;
-  const input = { idTokenAlg, postLogoutRedirectUris: uris ?? [] };
-  const checked = OidcSettingsInput.safeParse(input);
-  if (!checked.success) throw new UsageError(checked.error.issues.map((i) => flagLine(OIDC_FLAGS, i.path, i.message, input)).join("\n"));
-  return checked.data;
+/** What `clients create` asks for: the values as given (`""` is no algorithm there, and refused). */
+export function oidcCreateFlags(values: ParsedArgs["values"]): OidcFlags {
+  return {
+    idTokenAlg: stringOption(values, "id-token-alg"),
+    userinfoAlg: stringOption(values, "userinfo-alg"),
+    postLogoutRedirectUris: listOption(values, "post-logout-redirect-uri"),
+  };
+}
+
+/** `""` for an algorithm: back to its default (`null` to the services). */
+function algChange(values: ParsedArgs["values"], flag: string): string | null | undefined {
+  const given = stringOption(values, flag);
+  return given === "" ? null : given;
 }
 
 /**
- * Register the options for `clientId` and say what was registered, in the protocol's names.
- * @example return { ...presentClient(client), ...(await registerOidcOptions(db, client.id, oidc)) };
+ * What `clients update` asks to change; a UsageError for an empty value among other URIs.
+ * @example oidcUpdateFlags({ "userinfo-alg": "" }) // { idTokenAlg: undefined, userinfoAlg: null, postLogoutRedirectUris: undefined }
  */
-export async function registerOidcOptions(db: Database, clientId: string, options: OidcOptions): Promise<Record<string, unknown>> {
-  if (options === undefined) return {};
-  const saved: OidcClientSettings = await setOidcSettings(db, clientId, options, Date.now());
-  return { id_token_signed_response_alg: saved.idTokenAlg, post_logout_redirect_uris: saved.postLogoutRedirectUris };
+export function oidcUpdateFlags(values: ParsedArgs["values"]): OidcFlags {
+  return {
+    idTokenAlg: algChange(values, "id-token-alg"),
+    userinfoAlg: algChange(values, "userinfo-alg"),
+    postLogoutRedirectUris: listReplacement(values, "post-logout-redirect-uri"),
+  };
+}
+
+/**
+ * The options checked by the settings' rule.
+ * @example checkOidcFlags({ idTokenAlg: "HS256", userinfoAlg: undefined, postLogoutRedirectUris: undefined }).problems // ["--id-token-alg: must be one of RS256, EdDSA, ES256"]
+ */
+export function checkOidcFlags(flags: OidcFlags): CheckedOidcFlags {
+  const checked = OidcSettingsPatch.safeParse(flags);
+  if (checked.success) return { patch: checked.data, problems: [] };
+  return { patch: undefined, problems: checked.error.issues.map((i) => flagLine(CLIENT_FLAGS, i.path, i.message, { ...flags })) };
 }

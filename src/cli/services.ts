@@ -23,6 +23,9 @@ export const CLIENT_FLAGS: FlagMap = {
   redirectUris: "--redirect-uri",
   audiences: "--audience",
   introspectAudiences: "--introspect",
+  idTokenAlg: "--id-token-alg",
+  userinfoAlg: "--userinfo-alg",
+  postLogoutRedirectUris: "--post-logout-redirect-uri",
 };
 
 /**
@@ -95,6 +98,20 @@ export function stringOption(values: ParsedArgs["values"], name: string): string
 export function listOption(values: ParsedArgs["values"], name: string): string[] | undefined {
   const v = values[name];
   return Array.isArray(v) ? v : undefined;
+}
+
+/**
+ * A repeatable option's new list for a command that changes something: its values, or the empty list when
+ * it is given once with an empty value (`--audience ""`). An empty value among others is a mistake, not a
+ * way to clear.
+ * @example listReplacement({ audience: [""] }, "audience") // []
+ */
+export function listReplacement(values: ParsedArgs["values"], name: string): string[] | undefined {
+  const given = listOption(values, name);
+  if (given === undefined) return undefined;
+  if (given.length === 1 && given[0] === "") return [];
+  if (given.includes("")) throw new UsageError(`--${name} "": an empty value empties the list; give it alone`);
+  return given;
 }
 
 /**

@@ -34,8 +34,14 @@ export interface CommandSpec {
 
 const GRANTS = "authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange";
 
-/** What the client commands print: the management API's client, never a secret or its hash. */
-const CLIENT_JSON = '{ "client_id", "name", "public", "grants", "scopes", "redirect_uris", "audiences", "introspect_audiences", "owner_account_id", "created_at", "disabled_at" }';
+/** The fields of the management API's client, never a secret or its hash. */
+const CLIENT_FIELDS =
+  '"client_id", "name", "public", "grants", "scopes", "redirect_uris", "audiences", "introspect_audiences", "owner_account_id", "created_at", "disabled_at", "id_token_signed_response_alg", "userinfo_signed_response_alg", "post_logout_redirect_uris"';
+
+/** What the client commands print. */
+const CLIENT_JSON = `{ ${CLIENT_FIELDS} }`;
+
+const ALGS = "RS256, EdDSA or ES256";
 
 /** Every command, in the order help lists them. */
 export const COMMANDS: CommandSpec[] = [
@@ -68,6 +74,7 @@ export const COMMANDS: CommandSpec[] = [
       audience: { type: "string", multiple: true, value: "AUDIENCE", description: "an audience the client may ask tokens for (repeatable)" },
       introspect: { type: "string", multiple: true, value: "AUDIENCE", description: "may introspect tokens issued for AUDIENCE: a resource server (repeatable)" },
       "id-token-alg": { type: "string", value: "ALG", description: "OpenID Connect: sign its ID tokens with RS256 (the default), EdDSA or ES256" },
+      "userinfo-alg": { type: "string", value: "ALG", description: `OpenID Connect: UserInfo answers it a JWT signed with ALG (${ALGS}) instead of JSON (the default)` },
       "post-logout-redirect-uri": {
         type: "string",
         multiple: true,
@@ -75,7 +82,7 @@ export const COMMANDS: CommandSpec[] = [
         description: "OpenID Connect: where logout may send the person back to, matched exactly (repeatable)",
       },
     },
-    prints: '{ "client_id", …, "owner_account_id", …, "id_token_signed_response_alg"?, "post_logout_redirect_uris"?, "client_secret"? }',
+    prints: `{ ${CLIENT_FIELDS}, "client_secret"? }`,
     needs: "database",
   },
   {
@@ -96,7 +103,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: "clients update",
-    summary: "change a client's name, scopes, redirect URIs, audiences, grants or introspection (a list option replaces the list)",
+    summary: "change a client's name, scopes, redirect URIs, audiences, grants, introspection or OpenID Connect settings (a list option replaces the list)",
     positionals: [{ name: "CLIENT_ID", description: "the client to change" }],
     options: {
       name: { type: "string", value: "NAME", description: "new display name" },
@@ -109,6 +116,14 @@ export const COMMANDS: CommandSpec[] = [
       audience: { type: "string", multiple: true, value: "AUDIENCE", description: 'an audience it may ask tokens for (repeatable; replaces the list; "" alone empties it)' },
       grant: { type: "string", multiple: true, value: "GRANT", description: `a grant type (repeatable; replaces the list): ${GRANTS}` },
       introspect: { type: "string", multiple: true, value: "AUDIENCE", description: 'may introspect tokens issued for AUDIENCE (repeatable; replaces the list; "" alone empties it)' },
+      "id-token-alg": { type: "string", value: "ALG", description: `OpenID Connect: sign its ID tokens with ${ALGS}; "" goes back to the default, RS256` },
+      "userinfo-alg": { type: "string", value: "ALG", description: `OpenID Connect: UserInfo answers it a JWT signed with ALG (${ALGS}); "" goes back to JSON` },
+      "post-logout-redirect-uri": {
+        type: "string",
+        multiple: true,
+        value: "URI",
+        description: 'OpenID Connect: where logout may send the person back to (repeatable; replaces the list; "" alone empties it)',
+      },
     },
     prints: `${CLIENT_JSON}, as changed (the result must pass the rules of clients create)`,
     needs: "database",

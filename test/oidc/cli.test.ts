@@ -1,15 +1,16 @@
 /**
  * The CLI's OpenID Connect options (a real child process over one libSQL file, as `npx authbridge` runs):
- * `clients create --id-token-alg ALG --post-logout-redirect-uri URI…` registers both, refusals name the
- * flag (exit 2) before anything is written, and `keys rotate` renews the RS256 ID-token key with the others.
+ * `clients create --id-token-alg ALG --userinfo-alg ALG --post-logout-redirect-uri URI…` registers them,
+ * `clients update` changes only the ones given (`""` back to the default, or no URIs), `clients show` and
+ * `clients list` print them for every client (defaults included), refusals name the flag (exit 2) before
+ * anything is written, and `keys rotate` renews the RS256 ID-token key with the others.
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { isNull } from "drizzle-orm";
+import { asc, eq, isNull } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { listClients } from "../../src/clients/registry";
 import { openDatabase } from "../../src/db/client";
-import { signingKeys } from "../../src/db/schema";
+import { auditEvents, clientOidc, clients, signingKeys } from "../../src/db/schema";
 import { decodeSecret, generateSecret } from "../../src/lib/secret";
 import { oidcSettings } from "../../src/oidc/client-settings";
 import { createKeyRing } from "../../src/tokens/keys";
@@ -29,47 +30,181 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-describe("clients create with OpenID Connect options", () => {
-  it("registers the ID-token algorithm and the post-logout redirect URIs", async () => {
-    const r = await cli("clients", "create", "--name", "Grafana", "--redirect-uri", "https://grafana.example.com/login/generic_oauth", "--id-token-alg", "ES256", "--post-logout-redirect-uri", "https://grafana.example.com/login", "--post-logout-redirect-uri", "https://grafana.example.com/bye");
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ name: "Grafana", id_token_signed_response_alg: "ES256", post_logout_redirect_uris: ["https://grafana.example.com/login", "https://grafana.example.com/bye"] });
-    expect(out.client_secret).toBeTruthy();
-    const { db, client } = openDatabase({ url: env.DATABASE_URL });
-    expect(await oidcSettings(db, out.client_id as string)).toEqual({ idTokenAlg: "ES256", userinfoAlg: null, postLogoutRedirectUris: ["https://grafana.example.com/login", "https://grafana.example.com/bye"] });
+/** A run that must succeed with nothing on stderr: its stdout as JSON. */
+async function ok(...args: string[]): Promise<Record<string, unknown>> {
+  const r = await cli(...args);
+  expect(r.stderr, args.join(" ")).toBe("");
+  expect(r.code, args.join(" ")).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/** The database the CLI writes, opened in-process for one look. */
+async function withDb<T>(look: (db: ReturnType<typeof openDatabase>["db"]) => Promise<T>): Promise<T> {
+  const { db, client } = openDatabase({ url: env.DATABASE_URL });
+  try {
+    return await look(db);
+  } finally {
     client.close();
+  }
+}
+
+/** Everything an OpenID Connect option could change: the clients, their settings and the audit log. */
+const snapshot = () =>
+  withDb(async (db) => ({
+    clients: await db.select().from(clients).orderBy(asc(clients.id)),
+    oidc: await db.select().from(clientOidc).orderBy(asc(clientOidc.clientId)),
+    audit: (await db.select().from(auditEvents)).length,
+  }));
+
+const DEFAULTS = { id_token_signed_response_alg: "RS256", userinfo_signed_response_alg: null, post_logout_redirect_uris: [] };
+
+describe("clients create with OpenID Connect options", () => {
+  it("registers the ID-token and UserInfo algorithms and the post-logout redirect URIs, in the client's JSON", async () => {
+    const out = await ok(
+      "clients",
+      "create",
+      "--name",
+      "Grafana",
+      "--redirect-uri",
+      "https://grafana.example.com/login/generic_oauth",
+      "--id-token-alg",
+      "ES256",
+      "--userinfo-alg",
+      "EdDSA",
+      "--post-logout-redirect-uri",
+      "https://grafana.example.com/login",
+      "--post-logout-redirect-uri",
+      "https://grafana.example.com/bye",
+    );
+    expect(out).toMatchObject({
+      name: "Grafana",
+      id_token_signed_response_alg: "ES256",
+      userinfo_signed_response_alg: "EdDSA",
+      post_logout_redirect_uris: ["https://grafana.example.com/login", "https://grafana.example.com/bye"],
+    });
+    expect(out.client_secret).toBeTruthy();
+    expect(await withDb((db) => oidcSettings(db, out.client_id as string))).toEqual({
+      idTokenAlg: "ES256",
+      userinfoAlg: "EdDSA",
+      postLogoutRedirectUris: ["https://grafana.example.com/login", "https://grafana.example.com/bye"],
+    });
   }, 90_000);
 
-  it("without the options registers nothing and prints the client as before", async () => {
-    const r = await cli("clients", "create", "--name", "Plain", "--redirect-uri", "https://plain.example.com/cb");
-    expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(out).not.toHaveProperty("id_token_signed_response_alg");
-    const { db, client } = openDatabase({ url: env.DATABASE_URL });
-    expect(await oidcSettings(db, out.client_id as string)).toEqual({ idTokenAlg: "RS256", userinfoAlg: null, postLogoutRedirectUris: [] });
-    client.close();
+  it("without the options registers nothing and prints the defaults", async () => {
+    const out = await ok("clients", "create", "--name", "Plain", "--redirect-uri", "https://plain.example.com/cb");
+    expect(out).toMatchObject(DEFAULTS);
+    const id = out.client_id as string;
+    expect(await withDb((db) => db.select().from(clientOidc).where(eq(clientOidc.clientId, id)))).toEqual([]);
+    expect(await withDb((db) => oidcSettings(db, id))).toEqual({ idTokenAlg: "RS256", userinfoAlg: null, postLogoutRedirectUris: [] });
   }, 90_000);
 
   it("refuses a bad algorithm or URI naming the flag (exit 2), and creates no client", async () => {
-    const { db, client } = openDatabase({ url: env.DATABASE_URL });
-    const before = (await listClients(db)).length;
-    const alg = await cli("clients", "create", "--name", "X", "--redirect-uri", "https://x.example.com/cb", "--id-token-alg", "HS256");
+    const before = await snapshot();
+    const alg = await cli("clients", "create", "--name", "X", "--redirect-uri", "https://x.example.com/cb", "--id-token-alg", "HS256", "--userinfo-alg", "none");
     expect(alg.code).toBe(2);
-    expect(alg.stderr).toContain("--id-token-alg");
-    const uri = await cli("clients", "create", "--name", "X", "--redirect-uri", "https://x.example.com/cb", "--post-logout-redirect-uri", "javascript:alert(1)");
+    expect(alg.stderr).toContain("error: --id-token-alg: must be one of RS256, EdDSA, ES256");
+    expect(alg.stderr).toContain("error: --userinfo-alg: must be one of RS256, EdDSA, ES256");
+    const uri = await cli("clients", "create", "--name", "X", "--redirect-uri", "https://x.example.com/cb", "--post-logout-redirect-uri", "javascript:alert(1)", "--post-logout-redirect-uri", "not a uri");
     expect(uri.code).toBe(2);
-    expect(uri.stderr).toContain('--post-logout-redirect-uri "javascript:alert(1)"');
-    expect((await listClients(db)).length).toBe(before);
-    client.close();
+    expect(uri.stderr).toContain('error: --post-logout-redirect-uri "javascript:alert(1)": must be https, http on loopback, or a private-use scheme');
+    expect(uri.stderr).toContain('error: --post-logout-redirect-uri "not a uri": must be an absolute URI without a fragment');
+    // An empty value is no algorithm at registration (the default is what an absent flag gives).
+    const empty = await cli("clients", "create", "--name", "X", "--userinfo-alg", "");
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("error: --userinfo-alg: must be one of");
+    // With a client problem too: every problem at once, each by its flag.
+    const both = await cli("clients", "create", "--name", "X", "--grant", "password", "--id-token-alg", "HS256");
+    expect(both.stderr).toMatch(/--grant "password": unknown grant type[\s\S]*--id-token-alg: must be one of/);
+    expect(await snapshot()).toEqual(before);
   }, 90_000);
 
-  it("documents both options in --help", async () => {
+  it("documents the options in --help", async () => {
     const r = await cli("clients", "create", "--help");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("--id-token-alg");
-    expect(r.stdout).toContain("--post-logout-redirect-uri");
+    expect(r.stdout).toMatch(/--id-token-alg ALG +OpenID Connect: sign its ID tokens with RS256 \(the default\), EdDSA or ES256/);
+    expect(r.stdout).toMatch(/--userinfo-alg ALG +OpenID Connect: UserInfo answers it a JWT signed with ALG .* instead of JSON \(the default\)/);
+    expect(r.stdout).toMatch(/--post-logout-redirect-uri URI +OpenID Connect: where logout may send the person back to/);
+    expect(r.stdout).toContain('"userinfo_signed_response_alg"');
+  }, 90_000);
+});
+
+describe("clients update with OpenID Connect options", () => {
+  let id = "";
+  const URIS = ["https://dash.example.com/bye", "com.example.dash:/signed-out"];
+
+  it("changes only the settings given, and clients show and clients list print them", async () => {
+    id = (await ok("clients", "create", "--name", "Dash", "--redirect-uri", "https://dash.example.com/cb")).client_id as string;
+    const first = await ok("clients", "update", id, "--id-token-alg", "EdDSA", "--post-logout-redirect-uri", URIS[0]!, "--post-logout-redirect-uri", URIS[1]!);
+    expect(first).toMatchObject({ name: "Dash", redirect_uris: ["https://dash.example.com/cb"], id_token_signed_response_alg: "EdDSA", userinfo_signed_response_alg: null, post_logout_redirect_uris: URIS });
+    // Only --userinfo-alg: the algorithm and the URIs set before stay.
+    const second = await ok("clients", "update", id, "--userinfo-alg", "ES256");
+    expect(second).toMatchObject({ id_token_signed_response_alg: "EdDSA", userinfo_signed_response_alg: "ES256", post_logout_redirect_uris: URIS });
+    expect(await withDb((db) => oidcSettings(db, id))).toEqual({ idTokenAlg: "EdDSA", userinfoAlg: "ES256", postLogoutRedirectUris: URIS });
+    expect(await ok("clients", "show", id)).toEqual(second);
+    const listed = (await cli("clients", "list")).stdout;
+    expect((JSON.parse(listed) as Record<string, unknown>[]).find((c) => c.client_id === id)).toMatchObject({
+      id_token_signed_response_alg: "EdDSA",
+      userinfo_signed_response_alg: "ES256",
+      post_logout_redirect_uris: URIS,
+    });
+  }, 90_000);
+
+  it('goes back to the defaults with "" (RS256 ID tokens, UserInfo as JSON, no post-logout URIs), and a client update changes none of them', async () => {
+    const renamed = await ok("clients", "update", id, "--name", "Dashboards");
+    expect(renamed).toMatchObject({ name: "Dashboards", id_token_signed_response_alg: "EdDSA", userinfo_signed_response_alg: "ES256", post_logout_redirect_uris: URIS });
+    const one = await ok("clients", "update", id, "--post-logout-redirect-uri", URIS[1]!);
+    expect(one.post_logout_redirect_uris).toEqual([URIS[1]]); // the given ones replace the list
+    const reset = await ok("clients", "update", id, "--id-token-alg", "", "--userinfo-alg", "", "--post-logout-redirect-uri", "");
+    expect(reset).toMatchObject({ name: "Dashboards", ...DEFAULTS });
+    expect(await withDb((db) => oidcSettings(db, id))).toEqual({ idTokenAlg: "RS256", userinfoAlg: null, postLogoutRedirectUris: [] });
+  }, 90_000);
+
+  it("audits each change with the actor cli, naming the settings that changed (nothing when nothing did)", async () => {
+    const rows = await withDb((db) => db.select().from(auditEvents).where(eq(auditEvents.subject, id)).orderBy(asc(auditEvents.id)));
+    const updates = rows.filter((r) => r.type === "client.updated");
+    expect(updates.map((r) => r.actor)).toEqual(["cli", "cli", "cli", "cli", "cli"]);
+    expect(updates.map((r) => (JSON.parse(r.detail) as { fields: string[] }).fields)).toEqual([
+      ["idTokenAlg", "postLogoutRedirectUris"],
+      ["userinfoAlg"],
+      ["name"],
+      ["postLogoutRedirectUris"],
+      ["idTokenAlg", "userinfoAlg", "postLogoutRedirectUris"],
+    ]);
+    await ok("clients", "update", id, "--userinfo-alg", "");
+    expect((await withDb((db) => db.select().from(auditEvents).where(eq(auditEvents.subject, id)))).length).toBe(rows.length);
+  }, 90_000);
+
+  it("refuses bad values by flag (exit 2) and changes nothing", async () => {
+    const before = await snapshot();
+    const bad = await cli("clients", "update", id, "--id-token-alg", "HS256", "--userinfo-alg", "json", "--post-logout-redirect-uri", "https://ok.example.com/bye", "--post-logout-redirect-uri", "http://evil.example.com/bye");
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toContain("error: --id-token-alg: must be one of RS256, EdDSA, ES256");
+    expect(bad.stderr).toContain("error: --userinfo-alg: must be one of RS256, EdDSA, ES256");
+    expect(bad.stderr).toContain('error: --post-logout-redirect-uri "http://evil.example.com/bye": must be https, http on loopback, or a private-use scheme');
+    expect(bad.stderr).not.toMatch(/idTokenAlg|userinfoAlg|postLogoutRedirectUris|\.1/);
+    const mixed = await cli("clients", "update", id, "--post-logout-redirect-uri", "", "--post-logout-redirect-uri", "https://ok.example.com/bye");
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('error: --post-logout-redirect-uri "": an empty value empties the list; give it alone');
+    const many = Array.from({ length: 21 }, (_, i) => ["--post-logout-redirect-uri", `https://dash.example.com/bye/${i}`]).flat();
+    expect((await cli("clients", "update", id, ...many)).stderr).toContain("error: --post-logout-redirect-uri: at most 20 URIs");
+    const twice = await cli("clients", "update", id, "--userinfo-alg", "ES256", "--userinfo-alg", "EdDSA");
+    expect(twice.stderr).toContain("error: --userinfo-alg given more than once");
+    const none = await cli("clients", "update", id);
+    expect(none.stderr).toMatch(/error: nothing to change: give at least one of .*--id-token-alg, --userinfo-alg, --post-logout-redirect-uri/);
+    const missing = await cli("clients", "update", "client_nope", "--userinfo-alg", "ES256");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe("error: no client client_nope");
+    expect(await snapshot()).toEqual(before);
+  }, 90_000);
+
+  it("documents the options and how to go back to the defaults in --help", async () => {
+    const r = await cli("clients", "update", "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--id-token-alg ALG +OpenID Connect: .*"" goes back to the default, RS256/);
+    expect(r.stdout).toMatch(/--userinfo-alg ALG +OpenID Connect: .*"" goes back to JSON/);
+    expect(r.stdout).toMatch(/--post-logout-redirect-uri URI +OpenID Connect: .*replaces the list; "" alone empties it/);
+    expect((await cli("clients", "show", "--help")).stdout).toContain('"id_token_signed_response_alg", "userinfo_signed_response_alg", "post_logout_redirect_uris"');
   }, 90_000);
 });
 
