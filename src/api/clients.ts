@@ -1,6 +1,8 @@
 /**
  * Management API: clients. Operators see and change every client; developers (`authbridge:clients`) only
- * the apps their account owns — anyone else's answers 404 like an id that does not exist.
+ * the apps their account owns — anyone else's answers 404 like an id that does not exist. A client's OpenID
+ * Connect settings are fields of it, in the protocol's names (`id_token_signed_response_alg`,
+ * `userinfo_signed_response_alg`, `post_logout_redirect_uris`); `null` puts an algorithm back to its default.
  */
 import { z } from "zod";
 import { getManagedClient, listManagedClients } from "../admin/client-view";
@@ -8,6 +10,7 @@ import { presentClient } from "../admin/present";
 import { createManagedClient, updateManagedClient } from "../admin/clients-write";
 import { deleteManagedClient, resetClientSecret } from "../admin/clients-state";
 import { GRANT_TYPES } from "../clients/registry";
+import { OidcSettingsPatch } from "../oidc/client-settings";
 import { IdParam, jsonBody, PageQuery, pathId, query } from "./input";
 import { json, list, route } from "./route";
 
@@ -22,6 +25,23 @@ const Fields = {
   owner_account_id: IdParam.nullable(),
 };
 
+/**
+ * The OpenID Connect settings, each optional on create and on change: the algorithms with the settings'
+ * own rule (and message; `null`: back to the default), the URIs bounded here and checked by the service
+ * like redirect_uris.
+ */
+const OidcFields = {
+  id_token_signed_response_alg: OidcSettingsPatch.shape.idTokenAlg,
+  userinfo_signed_response_alg: OidcSettingsPatch.shape.userinfoAlg,
+  post_logout_redirect_uris: strings.optional(),
+};
+const OidcBody = z.object(OidcFields);
+
+/** The OpenID Connect fields of a body, as the services name them. */
+function oidcOf(b: z.output<typeof OidcBody>) {
+  return { idTokenAlg: b.id_token_signed_response_alg, userinfoAlg: b.userinfo_signed_response_alg, postLogoutRedirectUris: b.post_logout_redirect_uris };
+}
+
 const CreateBody = z.strictObject({
   ...Fields,
   public: z.boolean().optional(),
@@ -31,6 +51,7 @@ const CreateBody = z.strictObject({
   audiences: Fields.audiences.optional(),
   introspect_audiences: Fields.introspect_audiences.optional(),
   owner_account_id: Fields.owner_account_id.optional(),
+  ...OidcFields,
 });
 
 const PatchBody = z.strictObject({
@@ -41,6 +62,7 @@ const PatchBody = z.strictObject({
   audiences: Fields.audiences.optional(),
   introspect_audiences: Fields.introspect_audiences.optional(),
   owner_account_id: Fields.owner_account_id.optional(),
+  ...OidcFields,
   disabled: z.boolean().optional(),
 });
 
@@ -63,13 +85,14 @@ export const clientRoutes = [
       audiences: b.audiences,
       introspectAudiences: b.introspect_audiences,
       ownerAccountId: b.owner_account_id,
+      ...oidcOf(b),
     });
     return json(c, { ...presentClient(client), ...(secret !== undefined ? { client_secret: secret } : {}) }, 201);
   }),
   route("GET", "/api/v1/clients/:id", "developer", "one client", async ({ c, deps, caller }) =>
     json(c, presentClient(await getManagedClient(deps, caller, pathId(c, "id")))),
   ),
-  route("PATCH", "/api/v1/clients/:id", "developer", "change name, grants, scopes, redirect URIs, audiences (and owner, introspection: operators); disabled: true|false", async ({ c, deps, caller }) => {
+  route("PATCH", "/api/v1/clients/:id", "developer", "change name, grants, scopes, redirect URIs, audiences, OpenID Connect settings (and owner, introspection: operators); disabled: true|false", async ({ c, deps, caller }) => {
     const id = pathId(c, "id");
     const b = await jsonBody(c, PatchBody);
     const client = await updateManagedClient(deps, caller, id, {
@@ -80,6 +103,7 @@ export const clientRoutes = [
       audiences: b.audiences,
       introspectAudiences: b.introspect_audiences,
       ownerAccountId: b.owner_account_id,
+      ...oidcOf(b),
       disabled: b.disabled,
     });
     return json(c, presentClient(client));

@@ -19,7 +19,7 @@ const STATUS: Record<AdminErrorCode, [number, string]> = {
 };
 
 // The services name fields as the code does; the API's JSON names them in snake_case.
-const RENAMED: Record<string, string> = { isPublic: "public" };
+const RENAMED: Record<string, string> = { isPublic: "public", idTokenAlg: "id_token_signed_response_alg", userinfoAlg: "userinfo_signed_response_alg" };
 const snake = (field: string) => field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
 
 /**
