@@ -19,7 +19,6 @@ import {
   OidcSettingsPatch,
   oidcSettingsWrite,
   patchedSettings,
-  touchesOidc,
   type OidcSettingsPatchInput,
 } from "../oidc/client-settings";
 import { managementAudience } from "./access";
@@ -109,11 +108,11 @@ export async function createManagedClient(deps: AppDeps, caller: Caller, input: 
     lastUsedAt: null,
   };
   const detail = { name: v.name, grants: v.grants, scopes: v.scopes, owner };
-  // A client that registers no OpenID Connect setting gets no row: it has the defaults.
+  // A client whose OpenID Connect settings are the defaults gets no row: it has them without one.
   const oidc = patchedSettings(DEFAULT_OIDC_SETTINGS, patch);
   await deps.db.batch([
     deps.db.insert(clients).values(row),
-    ...(touchesOidc(patch) ? [oidcSettingsWrite(deps.db, row.id, oidc, now)] : []),
+    ...(changedOidcFields(DEFAULT_OIDC_SETTINGS, oidc).length > 0 ? [oidcSettingsWrite(deps.db, row.id, oidc, now)] : []),
     auditRow(deps.db, { type: "client.created", actor: actorOf(caller), subject: row.id, detail }, now),
   ]);
   return { client: toManaged(row, oidc), secret };

@@ -68,11 +68,6 @@ export const OidcSettingsPatch = z.object({
 /** A partial update of the settings, as given (see {@link OidcSettingsPatch}). */
 export type OidcSettingsPatchInput = z.input<typeof OidcSettingsPatch>;
 
-/** True when `patch` changes anything at all (some field is given). */
-export function touchesOidc(patch: OidcSettingsPatchInput): boolean {
-  return OIDC_FIELDS.some((f) => patch[f] !== undefined);
-}
-
 /**
  * The settings after a checked patch: what it gives replaces, what it leaves out stays.
  * @example patchedSettings(DEFAULT_OIDC_SETTINGS, { userinfoAlg: "ES256" }) // { idTokenAlg: "RS256", userinfoAlg: "ES256", postLogoutRedirectUris: [] }

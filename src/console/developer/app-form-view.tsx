@@ -2,11 +2,13 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The fields of the register and edit forms. Register asks for everything; edit only for what may change
- * later (name, redirect URIs, scopes, audiences): the client type never changes, and grants are chosen once.
+ * later (name, redirect URIs, scopes, audiences, OpenID Connect settings): the client type never changes,
+ * and grants are chosen once.
  */
 import { FieldProblem, invalidAttrs, type FormProblem } from "../shared/forms";
 import { CHOICE_INPUT, CHOICE_INPUT_TOP, CHOICE_LABEL } from "../shared/styles";
 import { GRANT_CHOICES, type AppFormValues } from "./app-form";
+import { OidcFieldset } from "./app-oidc-view";
 
 /** Inputs of {@link AppFields}. */
 export interface AppFieldsProps {
@@ -114,6 +116,7 @@ export function AppFields(props: AppFieldsProps) {
         {values.audiences}
       </textarea>
       <FieldProblem problems={problems} field="audiences" />
+      <OidcFieldset values={values} problems={problems} />
     </>
   );
 }

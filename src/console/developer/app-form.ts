@@ -11,6 +11,7 @@ import { RESERVED_SCOPE_PREFIX } from "../../admin/client-policy";
 import type { InputProblem } from "../../admin/errors";
 import type { GrantType } from "../../clients/registry";
 import type { Database } from "../../db/client";
+import { OidcSettingsPatch, type OidcClientSettings } from "../../oidc/client-settings";
 import type { ConsoleFormFields } from "../guard";
 import { fieldList, fieldText, lines } from "../shared/fields";
 import type { FormProblem } from "../shared/forms";
@@ -52,10 +53,27 @@ export interface AppFormValues {
   scopes: string[];
   /** Register only. */
   kind: "confidential" | "public";
+  /** The ID-token algorithm as chosen (OpenID Connect). */
+  idTokenAlg: string;
+  /** The UserInfo algorithm as chosen; "" for JSON (OpenID Connect). */
+  userinfoAlg: string;
+  /** One per line, as typed (OpenID Connect). */
+  postLogoutRedirectUris: string;
 }
 
-/** An empty register form: a confidential web app, the most common case. */
-export const EMPTY_APP_FORM: AppFormValues = { name: "", redirectUris: "", audiences: "", grants: ["web"], scopes: [], kind: "confidential" };
+/** OpenID Connect settings as the form shows them. */
+const oidcValues = (s: OidcClientSettings) => ({ idTokenAlg: s.idTokenAlg, userinfoAlg: s.userinfoAlg ?? "", postLogoutRedirectUris: s.postLogoutRedirectUris.join("\n") });
+
+/** An empty register form: a confidential web app, the most common case, with the OpenID Connect defaults. */
+export const EMPTY_APP_FORM: AppFormValues = {
+  name: "",
+  redirectUris: "",
+  audiences: "",
+  grants: ["web"],
+  scopes: [],
+  kind: "confidential",
+  ...oidcValues({ idTokenAlg: "RS256", userinfoAlg: null, postLogoutRedirectUris: [] }),
+};
 
 /**
  * The form's values from a POST.
@@ -69,12 +87,23 @@ export function appFormValues(form: ConsoleFormFields): AppFormValues {
     grants: fieldList(form, "grant"),
     scopes: fieldList(form, "scope"),
     kind: fieldText(form, "kind") === "public" ? "public" : "confidential",
+    idTokenAlg: fieldText(form, "id_token_alg"),
+    userinfoAlg: fieldText(form, "userinfo_alg"),
+    postLogoutRedirectUris: fieldText(form, "post_logout_redirect_uris"),
   };
 }
 
 /** The form's values of an existing app (the edit form starts from them). */
-export function appValuesOf(app: { name: string; redirectUris: string[]; audiences: string[]; scopes: string[]; isPublic: boolean }): AppFormValues {
-  return { name: app.name, redirectUris: app.redirectUris.join("\n"), audiences: app.audiences.join("\n"), grants: [], scopes: app.scopes, kind: app.isPublic ? "public" : "confidential" };
+export function appValuesOf(app: { name: string; redirectUris: string[]; audiences: string[]; scopes: string[]; isPublic: boolean; oidc: OidcClientSettings }): AppFormValues {
+  return {
+    name: app.name,
+    redirectUris: app.redirectUris.join("\n"),
+    audiences: app.audiences.join("\n"),
+    grants: [],
+    scopes: app.scopes,
+    kind: app.isPublic ? "public" : "confidential",
+    ...oidcValues(app.oidc),
+  };
 }
 
 // Bounds like the management API's, so a pasted novel is a problem on the page, not work for the services.
@@ -84,11 +113,20 @@ const uriLines = (what: string) =>
     .max(100_000)
     .transform(lines)
     .pipe(z.array(z.string().max(2000, `Keep each ${what} to 2000 characters.`)).max(50, `Fifty ${what}s at most.`));
+// An algorithm as a select sends it: "" (JSON for UserInfo; nothing chosen) is the default, anything else
+// must pass the settings' own rule.
+const algChoice = z
+  .string()
+  .transform((v) => (v === "" ? null : v))
+  .pipe(OidcSettingsPatch.shape.idTokenAlg.unwrap());
 const Common = {
   name: z.string().trim().min(1, "Give the app a name.").max(200, "Keep the name to 200 characters."),
   redirectUris: uriLines("redirect URI"),
   audiences: uriLines("audience"),
   scopes: z.array(z.string().max(200)).max(100, "A hundred scopes at most."),
+  idTokenAlg: algChoice,
+  userinfoAlg: algChoice,
+  postLogoutRedirectUris: uriLines("post-logout redirect URI"),
 };
 const RegisterShape = z.object({
   ...Common,
@@ -98,7 +136,25 @@ const RegisterShape = z.object({
 const EditShape = z.object(Common);
 
 /** The form control each field's problems belong to (see the forms in app-form-view.tsx). */
-const CONTROL: Record<string, string> = { name: "name", redirectUris: "redirect_uris", audiences: "audiences", grants: "grants", scopes: "scopes", kind: "kind", isPublic: "kind" };
+const CONTROL: Record<string, string> = {
+  name: "name",
+  redirectUris: "redirect_uris",
+  audiences: "audiences",
+  grants: "grants",
+  scopes: "scopes",
+  kind: "kind",
+  isPublic: "kind",
+  idTokenAlg: "id_token_alg",
+  userinfoAlg: "userinfo_alg",
+  postLogoutRedirectUris: "post_logout_redirect_uris",
+};
+
+/** The fields typed one entry per line, what one entry is called, and where the form holds the lines. */
+const LINES: Record<string, { what: string; text: (v: AppFormValues) => string }> = {
+  redirectUris: { what: "Redirect URI", text: (v) => v.redirectUris },
+  audiences: { what: "Audience", text: (v) => v.audiences },
+  postLogoutRedirectUris: { what: "Post-logout redirect URI", text: (v) => v.postLogoutRedirectUris },
+};
 
 function sentence(message: string): string {
   const s = message.charAt(0).toUpperCase() + message.slice(1);
@@ -114,10 +170,9 @@ export function formProblems(problems: readonly InputProblem[], values: AppFormV
   return problems.map((p) => {
     const [head, index] = p.field.split(".");
     const control = CONTROL[head ?? ""];
-    const list = head === "redirectUris" ? lines(values.redirectUris) : head === "audiences" ? lines(values.audiences) : undefined;
-    const item = list && index !== undefined ? list[Number(index)] : undefined;
-    const what = head === "redirectUris" ? "Redirect URI" : "Audience";
-    return { field: control, message: item !== undefined ? `${what} “${item}”: ${p.message}${/[.!?]$/.test(p.message) ? "" : "."}` : sentence(p.message) };
+    const list = LINES[head ?? ""];
+    const item = list && index !== undefined ? lines(list.text(values))[Number(index)] : undefined;
+    return { field: control, message: list && item !== undefined ? `${list.what} “${item}”: ${p.message}${/[.!?]$/.test(p.message) ? "" : "."}` : sentence(p.message) };
   });
 }
 
@@ -135,7 +190,19 @@ export function newAppInput(values: AppFormValues): { input: NewClient } | { pro
   if (!parsed.success) return { problems: formProblems(zodProblems(parsed.error.issues), values) };
   const v = parsed.data;
   const grants = GRANT_CHOICES.filter((g) => v.grants.includes(g.value)).flatMap((g) => [...g.grants]);
-  return { input: { name: v.name, isPublic: v.kind === "public", grants, scopes: v.scopes, redirectUris: v.redirectUris, audiences: v.audiences } };
+  return {
+    input: {
+      name: v.name,
+      isPublic: v.kind === "public",
+      grants,
+      scopes: v.scopes,
+      redirectUris: v.redirectUris,
+      audiences: v.audiences,
+      idTokenAlg: v.idTokenAlg,
+      userinfoAlg: v.userinfoAlg,
+      postLogoutRedirectUris: v.postLogoutRedirectUris,
+    },
+  };
 }
 
 /**
@@ -147,7 +214,17 @@ export function appChanges(values: AppFormValues): { changes: ClientChanges } | 
   const parsed = EditShape.safeParse(values);
   if (!parsed.success) return { problems: formProblems(zodProblems(parsed.error.issues), values) };
   const v = parsed.data;
-  return { changes: { name: v.name, redirectUris: v.redirectUris, audiences: v.audiences, scopes: v.scopes } };
+  return {
+    changes: {
+      name: v.name,
+      redirectUris: v.redirectUris,
+      audiences: v.audiences,
+      scopes: v.scopes,
+      idTokenAlg: v.idTokenAlg,
+      userinfoAlg: v.userinfoAlg,
+      postLogoutRedirectUris: v.postLogoutRedirectUris,
+    },
+  };
 }
 
 /**

@@ -12,6 +12,8 @@ import { SecretOnce } from "../shared/secret";
 import { ACTION_ROWS, NOWRAP } from "../shared/styles";
 import { type AppFormValues } from "./app-form";
 import { AppFields } from "./app-form-view";
+import { OidcDetails } from "./app-oidc-view";
+import { CodeList } from "./code-list";
 
 /** The path of an app's page. */
 export const appPath = (id: string) => `/console/apps/${encodeURIComponent(id)}`;
@@ -21,21 +23,6 @@ const kindOf = (a: ManagedClient) => (a.isPublic ? "Public" : "Confidential");
 
 /** An app's status in words. */
 const statusOf = (a: ManagedClient) => (a.disabledAt === null ? "Enabled" : "Disabled");
-
-/** A list of values as code, one per line (URIs are long), or a muted word when there are none. */
-function CodeList(props: { items: readonly string[]; none: string }) {
-  if (props.items.length === 0) return <span class="muted">{props.none}</span>;
-  return (
-    <>
-      {props.items.map((x, i) => (
-        <>
-          {i > 0 ? <br /> : null}
-          <code class="id">{x}</code>
-        </>
-      ))}
-    </>
-  );
-}
 
 /**
  * When an app was last used, as far as it is recorded: the registry writes a client's last use at most
@@ -256,6 +243,7 @@ export function AppDetail(props: AppDetailProps) {
         <dd>
           <CodeList items={app.audiences} none="none" />
         </dd>
+        <OidcDetails settings={app.oidc} />
       </dl>
 
       <h2 id="edit">Edit</h2>
