@@ -2,11 +2,11 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The pages of RP-initiated logout: "Sign out?" (asked when the request does not prove which session it
- * means: no valid `id_token_hint`) and "Signed out" (when there is nowhere registered to go back to).
+ * means: no valid `id_token_hint`), "Signed out" (when there is nowhere registered to go back to), and a
+ * refusal, which is an error page like every other (a way out, and the request id to quote).
  */
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { PAGE_HEADERS } from "../ui/error-page";
+import { errorPage, PAGE_HEADERS } from "../ui/error-page";
 import { Layout } from "../ui/layout";
 
 /** What the confirmation form carries back (validated again when it is posted). */
@@ -38,11 +38,12 @@ export function confirmLogoutPage(c: Context, v: { clientName: string | undefine
   return c.html(
     <Layout title="Sign out?">
       <h1>Sign out?</h1>
-      {v.notice ? <p role="alert">{v.notice}</p> : null}
       <p>
         {v.clientName ? <>{v.clientName} asks to sign you out. </> : null}
         Signing out ends your session here{v.accountLabel ? <> as {v.accountLabel}</> : null}, and the apps you signed in to with it can no longer use it.
       </p>
+      {/* After what is asked, next to the answer it bears on: where the person will (not) be sent. */}
+      {v.notice ? <p role="alert">{v.notice}</p> : null}
       <form method="post" action="/oidc/logout" class="actions">
         {hidden("csrf", v.fields.csrf)}
         {hidden("client_id", v.fields.clientId)}
@@ -66,6 +67,7 @@ export function confirmLogoutPage(c: Context, v: { clientName: string | undefine
  * @example return signedOutPage(c, { status: 200, title: "Signed out", message: "You are signed out." });
  */
 export function signedOutPage(c: Context, v: { status: 200 | 400; title: string; message: string }): Response | Promise<Response> {
+  if (v.status === 400) return errorPage(c, v);
   return c.html(
     <Layout title={v.title}>
       <h1>{v.title}</h1>
@@ -76,7 +78,7 @@ export function signedOutPage(c: Context, v: { status: 200 | 400; title: string;
         </a>
       </p>
     </Layout>,
-    v.status as ContentfulStatusCode,
+    200,
     { ...PAGE_HEADERS },
   );
 }

@@ -1,9 +1,11 @@
 /**
  * One design for every page, checked in a real browser (Debian's Chromium through playwright-core) against
- * the real Node server: the chooser (from `/authorize` and `/signin`), the dev picker, the account page and
- * two error pages (a 400 and a 404), and a specimen of the blocks console pages will be built from (nav,
- * wide tables that stack on a phone, forms, danger buttons, notices, a secret shown once), each at 1280 and
- * 390 px wide, light and dark.
+ * the real Node server: the chooser (from `/authorize` and `/signin`), the dev picker, the account page,
+ * two error pages (a 400 and a 404), the pages of signing out from an app (RP-initiated logout: asked to
+ * confirm, with and without the app's name and a notice; signed out through an ID token hint or the
+ * confirmation; not signed in; a refused request), and a specimen of the blocks console pages will be built
+ * from (nav, wide tables that stack on a phone, forms, danger buttons, notices, a secret shown once), each
+ * at 1280 and 390 px wide, light and dark.
  *
  * Every page and variant goes through the shared checks (page-checks.ts): the frame, nothing wider than
  * the window, no CSP violation, every button named and every target at least 44 px tall, no ISO time, and
@@ -38,18 +40,29 @@ let signedIn: Session;
 let ARTIFACTS: string;
 
 /**
- * The pages, each with the status it answers and whether it needs the signed-in browser; last, the specimen
- * of the console's building blocks (design-specimen.tsx), served with the same headers by a server of its own.
+ * The pages, each with the status it answers and who opens it: nobody signed in, ada (signed in once, her
+ * session kept), or a person of its own who signs in first (for pages that end their session). Last, the
+ * specimen of the console's building blocks (design-specimen.tsx), served with the same headers by a
+ * server of its own.
  */
-const PAGES: { name: string; url: () => string; status: number; session?: boolean; open?: (page: Page) => Promise<PageResponse | null> }[] = [
+const PAGES: { name: string; url: () => string; status: number; as?: "ada" | "own"; open?: (page: Page) => Promise<PageResponse | null> }[] = [
   { name: "chooser", url: () => issuer + authorizePath(clientId), status: 200 },
   { name: "signin", url: () => `${issuer}/signin`, status: 200 },
   { name: "dev-picker", url: () => `${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`, status: 200 },
-  { name: "account", url: () => `${issuer}/account`, status: 200, session: true },
+  { name: "account", url: () => `${issuer}/account`, status: 200, as: "ada" },
   // The account page the moment it shows a new API key, its only view of the key (the answer to a POST).
-  { name: "account-new-key", url: () => `${issuer}/account`, status: 200, session: true, open: createKey },
+  { name: "account-new-key", url: () => `${issuer}/account`, status: 200, as: "ada", open: createKey },
   { name: "error-unknown-app", url: () => issuer + authorizePath("client_doesnotexist"), status: 400 },
   { name: "error-not-found", url: () => `${issuer}/auth/nope/start?intent=login&return_to=%2Faccount`, status: 404 },
+  // Signing out from an app (/oidc/logout). Without an ID token hint a signed-in person is asked; with the
+  // app named and a return address it has not registered, the page also says why it will not go there.
+  { name: "logout-confirm", url: () => `${issuer}/oidc/logout`, status: 200, as: "ada" },
+  { name: "logout-confirm-app", url: () => `${issuer}/oidc/logout?${new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: "https://elsewhere.example/bye" })}`, status: 200, as: "ada" },
+  // Signed out: by the app's hint (its ID token), or by answering the question.
+  { name: "logout-signed-out", url: () => `${issuer}/oidc/logout`, status: 200, as: "own", open: signOutWithHint },
+  { name: "logout-confirmed", url: () => `${issuer}/oidc/logout`, status: 200, as: "own", open: signOutConfirmed },
+  { name: "logout-not-signed-in", url: () => `${issuer}/oidc/logout`, status: 200 },
+  { name: "logout-refused", url: () => `${issuer}/oidc/logout?id_token_hint=not-a-token-of-ours`, status: 400 },
   { name: "console-specimen", url: () => `${specimenOrigin}/specimen`, status: 200 },
 ];
 
@@ -58,6 +71,40 @@ async function createKey(page: Page): Promise<PageResponse | null> {
   await page.goto(`${issuer}/account`);
   await page.fill('#api-keys input[name="name"]', "design-review");
   const [res] = await Promise.all([page.waitForResponse((r) => r.url() === `${issuer}/account/api-keys` && r.request().method() === "POST"), page.getByRole("button", { name: "Create key" }).click()]);
+  await page.waitForLoadState();
+  return res;
+}
+
+let people = 0;
+
+/** Sign in on `page` through the dev picker as a new person, landing on the account page. */
+async function signInAsNewPerson(page: Page): Promise<void> {
+  people += 1;
+  await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`);
+  await page.fill('input[name="subject"]', `${100 + people}`);
+  await page.fill('input[name="username"]', `grace-${people}`);
+  await Promise.all([page.waitForURL(`${issuer}/account`), page.getByRole("button", { name: "Sign in" }).click()]);
+}
+
+/** Sign a new person in to the app (an ID token), then follow the app's logout link with it as the hint. */
+async function signOutWithHint(page: Page): Promise<PageResponse | null> {
+  await signInAsNewPerson(page);
+  const { verifier, challenge } = pkce();
+  const q = new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: CALLBACK, code_challenge: challenge, code_challenge_method: "S256", state: "design", scope: "openid profile", nonce: "design" });
+  const answer = await page.request.get(`${issuer}/authorize?${q}`, { maxRedirects: 0 });
+  const code = new URL(answer.headers().location ?? CALLBACK).searchParams.get("code");
+  expect(code, "the app got a code").toBeTruthy();
+  const token = await fetch(`${issuer}/token`, { method: "POST", body: new URLSearchParams({ grant_type: "authorization_code", code: code!, redirect_uri: CALLBACK, code_verifier: verifier, client_id: clientId }) });
+  const { id_token: hint } = (await token.json()) as { id_token?: string };
+  expect(hint, "the app got an ID token").toBeTruthy();
+  return page.goto(`${issuer}/oidc/logout?${new URLSearchParams({ id_token_hint: hint!, client_id: clientId })}`);
+}
+
+/** Sign a new person in, open the logout page without a hint, and answer "Sign out". */
+async function signOutConfirmed(page: Page): Promise<PageResponse | null> {
+  await signInAsNewPerson(page);
+  await page.goto(`${issuer}/oidc/logout`);
+  const [res] = await Promise.all([page.waitForResponse((r) => r.url() === `${issuer}/oidc/logout` && r.request().method() === "POST"), page.getByRole("button", { name: "Sign out" }).click()]);
   await page.waitForLoadState();
   return res;
 }
@@ -126,11 +173,15 @@ afterAll(async () => {
 describe.skipIf(!hasChromium)("one design for every page", () => {
   it.each(variantCases())("every page at %s: the frame, named buttons, 44 px targets, no CSP violation, no serious axe finding", async (_, v) => {
     const review = pageReview(ARTIFACTS);
-    for (const session of [false, true]) {
-      const context = await newVariantContext(browser, v, session ? { session: signedIn } : {});
-      for (const p of PAGES.filter((p) => !!p.session === session)) await review.check(context, v, { name: p.name, open: p.open ?? p.url(), status: p.status });
-      await context.close();
+    const nobody = await newVariantContext(browser, v);
+    const ada = await newVariantContext(browser, v, { session: signedIn });
+    for (const p of PAGES) {
+      const own = p.as === "own" ? await newVariantContext(browser, v) : undefined;
+      await review.check(own ?? (p.as === "ada" ? ada : nobody), v, { name: p.name, open: p.open ?? p.url(), status: p.status });
+      await own?.close();
     }
+    await nobody.close();
+    await ada.close();
     review.expectNoProblems();
   }, 150_000);
 
@@ -167,10 +218,46 @@ describe.skipIf(!hasChromium)("one design for every page", () => {
     await context.close();
   }, 60_000);
 
-  it("an error page gives a way out and the request id that is in the X-Request-Id header and on the request's log line", async () => {
+  it("signing out from an app: asked without a hint, signed out with one or by answering, told when not signed in or refused", async () => {
+    const text = async (page: Page) => ({ h1: await page.locator("h1").textContent(), main: (await page.locator("main").innerText()).replace(/\s+/g, " ") });
+    const ada = await newVariantContext(browser, PAGE_VARIANTS[0], { session: signedIn });
+    const asked = await ada.newPage();
+    await asked.goto(PAGES.find((p) => p.name === "logout-confirm")!.url());
+    expect(await text(asked)).toEqual({ h1: "Sign out?", main: expect.stringContaining("Signing out ends your session here as ada, and the apps you signed in to with it can no longer use it.") });
+    expect(await asked.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true);
+    expect(await asked.getByRole("link", { name: "Stay signed in" }).getAttribute("href")).toBe("/account");
+    await asked.goto(PAGES.find((p) => p.name === "logout-confirm-app")!.url());
+    expect((await text(asked)).main).toContain("Design review app asks to sign you out.");
+    expect(await asked.getByRole("alert").innerText()).toBe("The address Design review app asked to return to after signing out is not registered for it, so you are not sent there.");
+    await ada.close();
+
+    for (const [open, message] of [
+      [signOutWithHint, "You are signed out."],
+      [signOutConfirmed, "You are signed out."],
+    ] as const) {
+      const own = await newVariantContext(browser, PAGE_VARIANTS[0]);
+      const page = await own.newPage();
+      await open(page);
+      expect(await text(page)).toEqual({ h1: "Signed out", main: expect.stringContaining(message) });
+      // The session really ended: the account page sends this browser to sign in again.
+      await page.goto(`${issuer}/account`);
+      expect(new URL(page.url()).pathname).not.toBe("/account");
+      await own.close();
+    }
+    const nobody = await newVariantContext(browser, PAGE_VARIANTS[0]);
+    const page = await nobody.newPage();
+    await page.goto(PAGES.find((p) => p.name === "logout-not-signed-in")!.url());
+    expect(await text(page)).toEqual({ h1: "Signed out", main: expect.stringContaining("You are not signed in.") });
+    await page.goto(PAGES.find((p) => p.name === "logout-refused")!.url());
+    expect(await text(page)).toEqual({ h1: "Sign-out not possible", main: expect.stringContaining("carries a token this server did not issue. Nothing was changed.") });
+    expect(await page.getByRole("link", { name: "Go to the start page" }).getAttribute("href")).toBe("/");
+    await nobody.close();
+  }, 90_000);
+
+  it("an error page (a refused sign-out too) gives a way out and the request id that is in the X-Request-Id header and on the request's log line", async () => {
     const context = await newVariantContext(browser, { width: 390, dark: false });
     const page = await context.newPage();
-    for (const p of PAGES.filter((p) => p.name.startsWith("error-"))) {
+    for (const p of PAGES.filter((p) => p.status >= 400)) {
       const res = await page.goto(p.url());
       const id = res?.headers()["x-request-id"] ?? "";
       expect(id, p.name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
