@@ -4,28 +4,20 @@
  * register a confidential client_credentials app, read its secret the one time it is shown, use it at
  * /token, reset the secret on the page and see the new one work and the old one refused (401
  * invalid_client). Then every developer page — the lists, the forms (also with problems), the pages that
- * show a secret once, the confirmation pages, an app disabled, a 404 — at 1280 and 390 px, light and dark:
- * a screenshot into test-artifacts/console/ (gitignored), no horizontal overflow, every control at least
- * 44 px tall, every button named, and axe-core finding nothing serious or critical. The pages forbid every
- * script, axe included, so the pages are opened in contexts with `bypassCSP`; the journey runs with the
- * CSP the pages really have and checks it is never violated.
+ * show a secret once, the confirmation pages, an app disabled, a 404 — in every variant through the shared
+ * checks (page-checks.ts): a screenshot into test-artifacts/console/ (gitignored), the frame, no
+ * horizontal overflow, every control at least 44 px tall, every button named, no ISO time, no CSP
+ * violation, and axe-core finding nothing serious or critical. The journey too runs with the CSP the pages
+ * really have and checks it is never violated.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { AxeResults } from "axe-core";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { signInWithDevLogin } from "./dev-sign-in";
+import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
 import { PAGE_VARIANTS } from "./variants";
 
-const CHROMIUM = "/usr/bin/chromium";
-// Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
-const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
-const ARTIFACTS = join(fileURLToPath(new URL("../../", import.meta.url)), "test-artifacts", "console");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 // A developer's app is a third-party client: its tokens are for an API it names (one of its audiences).
 const API = "https://api.example.com";
 const RULES = JSON.stringify({
@@ -40,10 +32,11 @@ const dir = tempDir("authbridge-console-dev-");
 let server: NodeServer;
 let browser: Browser;
 let issuer: string;
+let ARTIFACTS: string;
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
+  ARTIFACTS = artifactsDir("console");
   const port = await freePort();
   issuer = `http://localhost:${port}`;
   server = await startNodeServer({
@@ -52,10 +45,7 @@ beforeAll(async () => {
     // A person clicking through every page in four variants is not an attack.
     env: { AUTHBRIDGE_ISSUER: issuer, AUTHBRIDGE_DEV_LOGIN: "1", HOST: "127.0.0.1", AUTHBRIDGE_RULES: RULES, RATE_LIMIT_PER_MINUTE: "100000" },
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -64,29 +54,10 @@ afterAll(async () => {
   dir.remove();
 });
 
-const VARIANTS = PAGE_VARIANTS;
-type Variant = (typeof VARIANTS)[number];
-const label = (v: Variant) => `${v.width}-${v.dark ? "dark" : "light"}`;
-type Session = Awaited<ReturnType<BrowserContext["storageState"]>>;
-
-/** A browser like a person's at this width and scheme (a phone below 500 px). */
-function newContext(v: Variant, opts: { session?: Session; bypassCSP?: boolean } = {}): Promise<BrowserContext> {
-  return browser.newContext({
-    viewport: { width: v.width, height: v.width > 500 ? 900 : 844 },
-    ...(v.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    colorScheme: v.dark ? "dark" : "light",
-    ...(opts.session ? { storageState: opts.session } : {}),
-    ...(opts.bypassCSP ? { bypassCSP: true } : {}),
-  });
-}
-
 /** Sign in on `page` through the dev login as GitHub user `subject` in `orgs`; the console lands on the apps. */
 async function signIn(page: Page, subject: string, orgs: string) {
-  await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Fconsole`);
-  await page.fill('input[name="subject"]', subject);
-  await page.fill('input[name="username"]', subject);
-  await page.fill('input[name="orgs"]', orgs);
-  await Promise.all([page.waitForURL(`${issuer}/console/apps`), page.getByRole("button", { name: "Sign in" }).click()]);
+  await signInWithDevLogin(page, issuer, { subject, orgs }, "/console");
+  expect(page.url()).toBe(`${issuer}/console/apps`);
 }
 
 /** The register form filled for a confidential client_credentials app allowed repos:read, for {@link API}. */
@@ -107,38 +78,12 @@ function clientCredentials(id: string, secret: string) {
   });
 }
 
-/** Layout facts: one main and h1, nothing wider than the window, and the controls a finger must hit. */
-function facts(page: Page) {
-  return page.evaluate(() => ({
-    mains: document.querySelectorAll("main").length,
-    h1s: document.querySelectorAll("h1").length,
-    overflow: document.documentElement.scrollWidth - window.innerWidth,
-    small: [...document.querySelectorAll<HTMLElement>("button, .button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, nav a, label.check")]
-      .map((el) => ({ what: `${el.tagName.toLowerCase()} ${(el.textContent ?? "").trim().slice(0, 40) || el.getAttribute("name") || ""}`, height: el.getBoundingClientRect().height }))
-      .filter((t) => t.height < 44)
-      .map((t) => `${t.what} is ${t.height.toFixed(1)} px tall`),
-  }));
-}
-
-/** axe-core's findings and every button's accessible name, as assistive technology computes it. */
-async function audit(page: Page): Promise<{ results: AxeResults; buttons: string[] }> {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
-    axe.setup();
-    const buttons = [...document.querySelectorAll("button, [role=button], input[type=submit], a.button")].map((el) => axe.commons.text.accessibleText(el));
-    axe.teardown();
-    const results = await axe.run(document, { resultTypes: ["violations"] });
-    return { results: JSON.parse(JSON.stringify(results)) as AxeResults, buttons };
-  });
-}
-
 describe.skipIf(!hasChromium)("the developer console in a browser", () => {
   const sessions: Partial<Record<"dana" | "newbie" | "sam", Session>> = {};
   const ids = { billing: "", disabled: "", key: "" };
 
   it("register an app, read its secret once, use it at /token, reset it on the page: the new one works, the old one is refused", async () => {
-    const context = await newContext(VARIANTS[0]);
+    const context = await newVariantContext(browser, PAGE_VARIANTS[0]);
     const page = await context.newPage();
     const cspErrors: string[] = [];
     page.on("console", (m) => {
@@ -224,7 +169,7 @@ describe.skipIf(!hasChromium)("the developer console in a browser", () => {
     // Two more developers: one with no apps (the empty list), one whose pages register and create things,
     // so dana's lists look the same in every variant.
     for (const who of ["newbie", "sam"] as const) {
-      const other = await newContext(VARIANTS[0]);
+      const other = await newVariantContext(browser, PAGE_VARIANTS[0]);
       await signIn(await other.newPage(), who, "devs");
       sessions[who] = await other.storageState();
       await other.close();
@@ -304,37 +249,16 @@ describe.skipIf(!hasChromium)("the developer console in a browser", () => {
     return res;
   }
 
-  it.each(VARIANTS.map((v) => [label(v), v] as const))(
-    "every developer page at %s: a screenshot, no overflow, 44 px targets, named buttons, no serious axe finding",
+  it.each(variantCases())(
+    "every developer page at %s: a screenshot, no overflow, 44 px targets, named buttons, no CSP violation, no serious axe finding",
     async (_, v) => {
       expect(ids.billing, "the journey ran first").not.toBe("");
-      const problems: string[] = [];
-      const minor: string[] = [];
+      const review = pageReview(ARTIFACTS);
       const contexts = new Map<string, BrowserContext>();
-      for (const who of ["dana", "newbie", "sam"] as const) contexts.set(who, await newContext(v, { session: sessions[who]!, bypassCSP: true }));
-      for (const p of PAGES) {
-        const where = `${p.name} ${label(v)}`;
-        const page = await contexts.get(p.as ?? "dana")!.newPage();
-        const res = (await p.open(page)) as { status(): number } | null;
-        expect(res?.status(), where).toBe(p.status);
-        await page.screenshot({ path: join(ARTIFACTS, `developer-${p.name}-${label(v)}.png`), fullPage: true });
-        const f = await facts(page);
-        expect({ mains: f.mains, h1s: f.h1s }, where).toEqual({ mains: 1, h1s: 1 });
-        if (f.overflow > 0) problems.push(`${where}: ${f.overflow} px wider than the window`);
-        for (const small of f.small) problems.push(`${where}: ${small}`);
-        const { results, buttons } = await audit(page);
-        for (const name of buttons) if (!name.trim()) problems.push(`${where}: a button without an accessible name`);
-        for (const violation of results.violations) {
-          const line = `${where}: ${violation.id} (${violation.impact}) ${violation.help}: ${violation.nodes.map((n) => n.target.join(" ")).join(", ")}`;
-          if (violation.impact === "serious" || violation.impact === "critical") problems.push(line);
-          else minor.push(line);
-        }
-        await page.close();
-      }
+      for (const who of ["dana", "newbie", "sam"] as const) contexts.set(who, await newVariantContext(browser, v, { session: sessions[who]! }));
+      for (const p of PAGES) await review.check(contexts.get(p.as ?? "dana")!, v, { name: `developer-${p.name}`, open: p.open, status: p.status });
       for (const context of contexts.values()) await context.close();
-      // Moderate and minor findings are printed for the person reviewing the screenshots, not failed on.
-      if (minor.length) console.log(`axe, moderate and minor:\n${minor.join("\n")}`);
-      expect(problems).toEqual([]);
+      review.expectNoProblems();
     },
     400_000,
   );
