@@ -15,7 +15,6 @@ import { newId } from "../lib/ids";
 import {
   changedOidcFields,
   DEFAULT_OIDC_SETTINGS,
-  OIDC_FIELDS,
   OidcSettingsPatch,
   oidcSettingsWrite,
   patchedSettings,
@@ -57,15 +56,13 @@ export interface ClientChanges extends OidcSettingsPatchInput {
 /** The registry's fields and the OpenID Connect patch, checked together so every problem is named at once. */
 function checked(input: z.input<typeof CreateClientInput>, oidc: OidcSettingsPatchInput) {
   const client = CreateClientInput.safeParse(input);
-  const patch = OidcSettingsPatch.safeParse(oidcPart(oidc));
+  // An object schema: the fields of the wider input that are not settings are left out of the patch.
+  const patch = OidcSettingsPatch.safeParse(oidc);
   if (!client.success || !patch.success) {
     throw invalidInput([...(client.success ? [] : issueProblems(client.error.issues)), ...(patch.success ? [] : issueProblems(patch.error.issues))]);
   }
   return { v: client.data, patch: patch.data };
 }
-
-/** Only the OpenID Connect fields of a wider input (the registry's schema would drop them anyway). */
-const oidcPart = (input: OidcSettingsPatchInput): OidcSettingsPatchInput => Object.fromEntries(OIDC_FIELDS.map((f) => [f, input[f]]));
 
 async function ownerProblems(deps: AppDeps, caller: Caller, owner: string | null | undefined): Promise<InputProblem[]> {
   if (owner === undefined || owner === null) return [];
