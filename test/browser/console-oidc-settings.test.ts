@@ -17,6 +17,7 @@ import { openDatabase } from "../../src/db/client";
 import { oidcSettings, type OidcClientSettings } from "../../src/oidc/client-settings";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { signInWithDevLogin } from "./dev-sign-in";
 import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
 import { PAGE_VARIANTS } from "./variants";
 
@@ -86,11 +87,7 @@ describe.skipIf(!hasChromium)("the OpenID Connect fieldset of the developer cons
     page.on("console", (m) => {
       if (m.type() === "error" && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
     });
-    await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Fconsole`);
-    await page.fill('input[name="subject"]', "4242");
-    await page.fill('input[name="username"]', "grace");
-    await page.fill('input[name="orgs"]', "devs");
-    await Promise.all([page.waitForURL(`${issuer}/console/apps`), page.getByRole("button", { name: "Sign in" }).click()]);
+    await signInWithDevLogin(page, issuer, { subject: "4242", username: "grace", orgs: "devs" }, "/console");
 
     await page.goto(`${issuer}/console/apps/new`);
     const oidc = page.getByRole("group", { name: "OpenID Connect" });
