@@ -7,18 +7,12 @@
  *   him through the confirmation page, and bob's token stops at /introspect and his key at /token; the audit
  *   page shows the block with the operator as actor and bob's key with bob as actor; the operator rotates
  *   the signing key (confirmed), the old key stays published, and the audit log names the operator;
- * - every operator page (walked from the route table's GET routes) at 1280 and 390 px, light and dark:
- *   screenshots into test-artifacts/console/ (gitignored) for a person to look at, nothing wider than the
- *   window, one `<h1>`, every button named and at least 44 px tall, no CSP violation, and axe-core (run in a
- *   context of its own with `bypassCSP`, since the pages forbid every script) finding nothing serious or
- *   critical.
+ * - every operator page (walked from the route table's GET routes) in every variant through the shared
+ *   checks (page-checks.ts): screenshots into test-artifacts/console/ (gitignored) for a person to look at,
+ *   the frame (one `<h1>`), nothing wider than the window, every button named and at least 44 px tall, no
+ *   ISO time, no CSP violation, and axe-core finding nothing serious or critical.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { AxeResults } from "axe-core";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
 import { OPERATOR_ROUTES } from "../../src/console/operator/table";
@@ -27,20 +21,13 @@ import { CONSOLE_RULES } from "../console/support";
 import { pkce } from "../support/login";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { signInWithDevLogin } from "./dev-sign-in";
+import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
 import { PAGE_VARIANTS } from "./variants";
 
-const CHROMIUM = "/usr/bin/chromium";
-// Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
-const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
-const ARTIFACTS = join(fileURLToPath(new URL("../../", import.meta.url)), "test-artifacts", "console");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const CB = "https://app.example.com/cb"; // never visited: the code is read from the redirect
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const API_KEY_TYPE = "urn:authbridge:token-type:api-key";
-
-const VARIANTS = PAGE_VARIANTS;
-type Variant = (typeof VARIANTS)[number];
-const label = (v: Variant) => `${v.width}-${v.dark ? "dark" : "light"}`;
 
 const dir = tempDir("authbridge-console-operator-");
 let server: NodeServer;
@@ -48,10 +35,11 @@ let browser: Browser;
 let issuer: string;
 let web: string;
 let rs: { id: string; secret: string };
+let ARTIFACTS: string;
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
+  ARTIFACTS = artifactsDir("console");
   const port = await freePort();
   issuer = `http://localhost:${port}`;
   server = await startNodeServer({
@@ -65,10 +53,7 @@ beforeAll(async () => {
   const api = await createClient(db, { name: "Orders API", introspectAudiences: [issuer] });
   rs = { id: api.client.id, secret: api.secret! };
   raw.close();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
@@ -77,27 +62,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-type Session = Awaited<ReturnType<BrowserContext["storageState"]>>;
-
-/** A browser like a person's at this width and scheme (a phone below 500 px). */
-function newContext(v: Variant, opts: { session?: Session; bypassCSP?: boolean } = {}): Promise<BrowserContext> {
-  return browser.newContext({
-    viewport: { width: v.width, height: v.width > 500 ? 900 : 844 },
-    ...(v.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    colorScheme: v.dark ? "dark" : "light",
-    ...(opts.session ? { storageState: opts.session } : {}),
-    ...(opts.bypassCSP ? { bypassCSP: true } : {}),
-  });
-}
-
 /** Sign in on `page` through the dev login as GitHub user `username` in `orgs`, landing on `to`. */
-async function signIn(page: Page, username: string, orgs: string, to: "/account" | "/console") {
-  await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=${encodeURIComponent(to)}`);
-  await page.fill('input[name="subject"]', username);
-  await page.fill('input[name="username"]', username);
-  await page.fill('input[name="orgs"]', orgs);
-  await Promise.all([page.waitForURL((u) => u.pathname.startsWith(to)), page.getByRole("button", { name: "Sign in" }).click()]);
-}
+const signIn = (page: Page, username: string, orgs: string, to: "/account" | "/console") => signInWithDevLogin(page, issuer, { subject: username, orgs }, to);
 
 /** An access token for the account signed in on `page`: /authorize with its cookies, the code at /token. */
 async function accessToken(page: Page): Promise<string> {
@@ -133,39 +99,13 @@ async function createKey(page: Page, name: string): Promise<string> {
 /** A row's cells as a reader sees them (the stacked labels are CSS, not text). */
 const cells = (page: Page, row: string) => page.locator(row).locator("td").allInnerTexts();
 
-/** What the frame promises, read from the page as the browser built it. */
-function frameFacts(page: Page) {
-  return page.evaluate(() => ({
-    h1s: document.querySelectorAll("h1").length,
-    mains: document.querySelectorAll("main").length,
-    overflow: document.documentElement.scrollWidth - window.innerWidth,
-    isoText: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(document.body.innerText),
-    shortTargets: [...document.querySelectorAll<HTMLElement>("button, .button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, nav a")]
-      .filter((el) => el.getBoundingClientRect().height < 44)
-      .map((el) => `${el.tagName.toLowerCase()} ${(el.textContent ?? "").trim() || el.getAttribute("name")}`),
-  }));
-}
-
-/** axe-core's findings and every button's accessible name (computed by axe, as assistive technology would). */
-async function audit(page: Page): Promise<{ results: AxeResults; buttons: string[] }> {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
-    axe.setup();
-    const buttons = [...document.querySelectorAll("button, [role=button], input[type=submit], a.button")].map((el) => axe.commons.text.accessibleText(el));
-    axe.teardown();
-    const results = await axe.run(document, { resultTypes: ["violations"] });
-    return { results: JSON.parse(JSON.stringify(results)) as AxeResults, buttons };
-  });
-}
-
 describe.skipIf(!hasChromium)("the operator console in a browser", () => {
   let operator: Session;
   let bobId: string;
 
   it("an operator blocks an account on its page: its token stops at /introspect and its key at /token; the audit log shows who did what", async () => {
     // bob, a developer: an API key made on /account (his change) and an access token.
-    const bobCtx = await newContext(VARIANTS[0]);
+    const bobCtx = await newVariantContext(browser, PAGE_VARIANTS[0]);
     const bob = await bobCtx.newPage();
     await signIn(bob, "bob", "devs", "/account");
     const key = await createKey(bob, "deploy");
@@ -174,7 +114,7 @@ describe.skipIf(!hasChromium)("the operator console in a browser", () => {
     expect((await exchange(key)).status).toBe(200);
 
     // The operator lands on the clients and goes to the accounts through the nav.
-    const opsCtx = await newContext(VARIANTS[0]);
+    const opsCtx = await newVariantContext(browser, PAGE_VARIANTS[0]);
     const page = await opsCtx.newPage();
     await signIn(page, "olga", "ops", "/console");
     expect(new URL(page.url()).pathname).toBe("/console/admin/clients");
@@ -231,12 +171,12 @@ describe.skipIf(!hasChromium)("the operator console in a browser", () => {
   let pagesOnce: Promise<{ name: string; path: string; status: number }[]> | undefined;
   function operatorPages() {
     pagesOnce ??= (async () => {
-      const carlCtx = await newContext(VARIANTS[0]);
+      const carlCtx = await newVariantContext(browser, PAGE_VARIANTS[0]);
       const carl = await carlCtx.newPage();
       await signIn(carl, "carl", "devs", "/account");
       await createKey(carl, "laptop");
       await carlCtx.close(); // the session stays live on the server
-      const probeCtx = await newContext(VARIANTS[0], { session: operator });
+      const probeCtx = await newVariantContext(browser, PAGE_VARIANTS[0], { session: operator });
       const probe = await probeCtx.newPage();
       await probe.goto(`${issuer}/console/admin/accounts?q=carl`);
       await Promise.all([probe.waitForURL(/\/console\/admin\/accounts\/acct_/), probe.getByRole("link", { name: "carl", exact: true }).click()]);
@@ -261,49 +201,16 @@ describe.skipIf(!hasChromium)("the operator console in a browser", () => {
     return pagesOnce;
   }
 
-  it.each(VARIANTS.map((v) => [label(v), v] as const))(
+  it.each(variantCases())(
     "every operator page at %s: a screenshot, nothing wider than the window, named 44 px buttons, no ISO time, no CSP violation, no serious axe finding",
     async (_, v) => {
       expect(operator, "the journey ran first").toBeDefined();
       const pages = await operatorPages();
-      const problems: string[] = [];
-      const minor: string[] = [];
-      const context = await newContext(v, { session: operator });
-      const axeContext = await newContext(v, { session: operator, bypassCSP: true });
-      for (const p of pages) {
-        const where = `${p.name} ${label(v)}`;
-        const page = await context.newPage();
-        const csp: string[] = [];
-        page.on("console", (m) => {
-          if (m.type() === "error" && /Content Security Policy/i.test(m.text())) csp.push(m.text());
-        });
-        const res = await page.goto(`${issuer}${p.path}`);
-        expect(res?.status(), where).toBe(p.status);
-        await page.screenshot({ path: join(ARTIFACTS, `${p.name}-${label(v)}.png`), fullPage: true });
-        const facts = await frameFacts(page);
-        expect({ h1s: facts.h1s, mains: facts.mains, isoText: facts.isoText }, where).toEqual({ h1s: 1, mains: 1, isoText: false });
-        if (facts.overflow > 0) problems.push(`${where}: ${facts.overflow} px wider than the window`);
-        for (const t of facts.shortTargets) problems.push(`${where}: ${t} is under 44 px`);
-        expect(csp, where).toEqual([]);
-        await page.close();
-
-        const axePage = await axeContext.newPage();
-        await axePage.goto(`${issuer}${p.path}`);
-        const { results, buttons } = await audit(axePage);
-        expect(results.passes.length, `${where}: axe ran its rules`).toBeGreaterThan(10);
-        for (const name of buttons) if (!name.trim()) problems.push(`${where}: a button without an accessible name`);
-        for (const violation of results.violations) {
-          const line = `${where}: ${violation.id} (${violation.impact}) ${violation.help}: ${violation.nodes.map((n) => n.target.join(" ")).join(", ")}`;
-          if (violation.impact === "serious" || violation.impact === "critical") problems.push(line);
-          else minor.push(line);
-        }
-        await axePage.close();
-      }
+      const review = pageReview(ARTIFACTS);
+      const context = await newVariantContext(browser, v, { session: operator });
+      for (const p of pages) await review.check(context, v, { name: p.name, open: `${issuer}${p.path}`, status: p.status });
       await context.close();
-      await axeContext.close();
-      // Moderate and minor findings are printed for the person reviewing the screenshots, not failed on.
-      if (minor.length) console.log(`axe, moderate and minor:\n${minor.join("\n")}`);
-      expect(problems).toEqual([]);
+      review.expectNoProblems();
     },
     480_000,
   );
