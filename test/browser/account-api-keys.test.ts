@@ -2,24 +2,19 @@
  * A person managing their API keys on /account in a real browser (Debian's Chromium through
  * playwright-core) against the real Node server (`src/node.ts`), signed in through the dev login: create a
  * key, read it from the page the one time it is shown, exchange it at /token, revoke it on the page and see
- * it refused. Also: the forms' CSRF protection, another account's revoke (404), and screenshots of the
- * page with keys and of the "shown once" page at 1280 and 390 px, light and dark, into test-artifacts/.
+ * it refused. Also: the forms' CSRF protection, another account's revoke (404), and the page with keys and
+ * the "shown once" page in every variant through the shared checks (page-checks.ts), the key and the list
+ * inside the window, with screenshots into test-artifacts/.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWellFormedApiKey } from "../../src/apikeys/format";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { signInWithDevLogin } from "./dev-sign-in";
+import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantLabel } from "./page-checks";
 import { PAGE_VARIANTS } from "./variants";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const ARTIFACTS = join(ROOT, "test-artifacts");
-const CHROMIUM = "/usr/bin/chromium";
-// Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
-const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const API_KEY_TYPE = "urn:authbridge:token-type:api-key";
 // A member of the GitHub org "acme" is entitled to profile and repos:read: the checkboxes a key may pick from.
@@ -35,17 +30,15 @@ const dir = tempDir("authbridge-browser-keys-");
 let server: NodeServer;
 let browser: Browser;
 let issuer: string;
+let ARTIFACTS: string;
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
+  ARTIFACTS = artifactsDir();
   const port = await freePort();
   issuer = `http://localhost:${port}`;
   server = await startNodeServer({ cwd: dir.path, port, env: { AUTHBRIDGE_ISSUER: issuer, AUTHBRIDGE_DEV_LOGIN: "1", HOST: "127.0.0.1", AUTHBRIDGE_RULES: RULES } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -54,25 +47,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-/** A browser like a person's, at `width` px, in the light or dark scheme. */
-function newContext(opts: { width: number; dark: boolean; storageState?: Awaited<ReturnType<BrowserContext["storageState"]>> }): Promise<BrowserContext> {
-  return browser.newContext({
-    viewport: { width: opts.width, height: opts.width > 500 ? 900 : 844 },
-    ...(opts.width < 500 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    colorScheme: opts.dark ? "dark" : "light",
-    ...(opts.storageState ? { storageState: opts.storageState } : {}),
-  });
-}
-
 /** Sign in on `page` through the dev login as GitHub user `subject` (a member of acme), landing on /account. */
-async function signIn(page: Page, subject: string, username: string) {
-  await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`);
-  expect(await page.locator("h1").textContent()).toBe("Dev login");
-  await page.fill('input[name="subject"]', subject);
-  await page.fill('input[name="username"]', username);
-  await page.fill('input[name="orgs"]', "acme");
-  await Promise.all([page.waitForURL(`${issuer}/account`), page.click('button[type="submit"]')]);
-}
+const signIn = (page: Page, subject: string, username: string) => signInWithDevLogin(page, issuer, { subject, username, orgs: "acme" });
 
 /** Fill and send the new-key form; resolves once the answer (the page showing the key) has loaded. */
 async function createKey(page: Page, opts: { name: string; scopes?: string[]; expires?: string }) {
@@ -90,23 +66,9 @@ function exchange(key: string) {
   });
 }
 
-/** Nothing wider than the window, and where the element is (for the key: inside the window). */
-async function layoutFacts(page: Page, selector: string) {
-  return page.evaluate((sel) => {
-    const box = document.querySelector(sel)?.getBoundingClientRect();
-    return {
-      overflow: document.documentElement.scrollWidth - window.innerWidth,
-      inside: box ? box.left >= 0 && box.right <= window.innerWidth : null,
-    };
-  }, selector);
-}
-
-const VARIANTS = PAGE_VARIANTS;
-const shot = (name: string, v: { width: number; dark: boolean }) => join(ARTIFACTS, `${name}-${v.width}-${v.dark ? "dark" : "light"}.png`);
-
 describe.skipIf(!hasChromium)("API keys on the account page, in a browser", () => {
   it("create a key, see it once, exchange it, revoke it and see it refused; CSRF and other accounts kept out", async () => {
-    const context = await newContext({ width: 1280, dark: false });
+    const context = await newVariantContext(browser, PAGE_VARIANTS[0]);
     const page = await context.newPage();
     await signIn(page, "1001", "ada");
     expect(await page.locator("#api-keys").textContent()).toContain("You have no API keys.");
@@ -162,25 +124,30 @@ describe.skipIf(!hasChromium)("API keys on the account page, in a browser", () =
     expect(await page.locator("#api-key-list li").count()).toBe(keysBefore);
     expect(await page.locator("#api-key-list").textContent()).not.toContain("forged");
 
-    // Screenshots: the page showing a new key once, then the page with keys, in each variant.
+    // The page showing a new key once, then the page with keys, in each variant: every shared check, and
+    // the key and the list inside the window.
     const session = await context.storageState();
-    const facts: { page: string; overflow: number; inside: boolean | null }[] = [];
-    for (const v of VARIANTS) {
-      const ctx = await newContext({ ...v, storageState: session });
-      const p = await ctx.newPage();
-      await p.goto(`${issuer}/account`);
-      await createKey(p, { name: `laptop-${v.width}-${v.dark ? "dark" : "light"}`, expires: v.dark ? "never" : "1y" });
-      await p.screenshot({ path: shot("account-api-key-once", v), fullPage: true });
-      facts.push({ page: `shown once ${v.width} ${v.dark ? "dark" : "light"}`, ...(await layoutFacts(p, "#new-api-key-value")) });
-      await p.goto(`${issuer}/account`);
-      await p.screenshot({ path: shot("account-api-keys", v), fullPage: true });
-      facts.push({ page: `account ${v.width} ${v.dark ? "dark" : "light"}`, ...(await layoutFacts(p, "#api-key-list")) });
+    const review = pageReview(ARTIFACTS);
+    for (const v of PAGE_VARIANTS) {
+      const ctx = await newVariantContext(browser, v, { session });
+      await review.check(ctx, v, {
+        name: "account-api-key-once",
+        status: 200,
+        inWindow: ["#new-api-key-value"],
+        open: async (p) => {
+          await p.goto(`${issuer}/account`);
+          const answer = p.waitForResponse((r) => r.url() === `${issuer}/account/api-keys` && r.request().method() === "POST");
+          await createKey(p, { name: `laptop-${variantLabel(v)}`, expires: v.dark ? "never" : "1y" });
+          return answer;
+        },
+      });
+      await review.check(ctx, v, { name: "account-api-keys", open: `${issuer}/account`, status: 200, inWindow: ["#api-key-list"] });
       await ctx.close();
     }
-    for (const f of facts) expect(f, f.page).toEqual({ page: f.page, overflow: expect.toSatisfy((n: number) => n <= 0), inside: true });
+    review.expectNoProblems();
 
     // Another account cannot revoke the first one's key: 404, and the key stays.
-    const other = await newContext({ width: 1280, dark: false });
+    const other = await newVariantContext(browser, PAGE_VARIANTS[0]);
     const otherPage = await other.newPage();
     await signIn(otherPage, "2002", "bob");
     expect(await otherPage.locator("#api-keys").textContent()).not.toContain("ci-deploy");
