@@ -19,6 +19,7 @@ import type { Rules } from "../rules/schema";
 import { accountPage, API_KEY_EXPIRIES, type AccountView } from "../ui/account-page";
 import { chooserPage } from "../ui/chooser";
 import { errorPage } from "../ui/error-page";
+import { formAlreadySentPage } from "../ui/form-already-sent";
 import { checkCsrfToken, csrfToken } from "./csrf";
 import { FORM_ONCE_FIELD, issueFormOnce, spendFormOnce } from "./form-once";
 import { clearSessionCookie, currentSession, listSessions, revokeSession, type BrowserSession } from "./session";
@@ -151,12 +152,7 @@ export function accountRoutes(deps: AppDeps, rules: Rules, providers: ReadonlyMa
     const foreign = ticked.filter((s) => !entitled.has(s));
     if (foreign.length > 0) return cannot(`Not among your scopes: ${foreign.join(", ")}. Reload the page and pick again.`);
     if (!(await spendFormOnce(deps.store, form[FORM_ONCE_FIELD], session.sid)))
-      return errorPage(c, {
-        status: 409,
-        title: "This form was already sent",
-        message: "A key was created from it, and shown that once (a reload sends a form again). If that key is lost, revoke it and create a new one.",
-        link: { href: "/account", label: "Back to your account" },
-      });
+      return formAlreadySentPage(c, "A key was created from it and shown that once. If that key is lost, revoke it and create a new one.", { href: "/account", label: "Back to your account" });
     let created;
     try {
       created = await createApiKey(

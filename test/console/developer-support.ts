@@ -28,10 +28,29 @@ export async function open(b: FakeBrowser, path: string): Promise<{ status: numb
   return { status: res.status, html: await res.text(), location: res.headers.get("location") };
 }
 
-/** Options of {@link send}: the form token (`null`: none) and the Origin header. */
+/** Options of {@link send}: the form token (`null`: none), the one-time token (`null`: none) and the Origin header. */
 export interface SendOptions {
   csrf?: string | null;
+  /** Default: the one on the form's page, read first as a browser would have it (see FORM_PAGES). */
+  once?: string | null;
   origin?: string;
+}
+
+/** The forms that carry a one-time token, and the page each is drawn on (the confirmation for a reset). */
+const FORM_PAGES: ReadonlyArray<[RegExp, (path: string) => string]> = [
+  [/^\/console\/apps$/, () => "/console/apps/new"],
+  [/^\/console\/keys$/, () => "/console/keys"],
+  [/^\/console\/apps\/[^/]+\/reset-secret$/, (path) => path],
+];
+
+/**
+ * The one-time token of the form posted to `path`, read from the page it is drawn on; undefined when the
+ * form has none or its page is not there for this browser.
+ */
+export async function onceFor(b: FakeBrowser, path: string): Promise<string | undefined> {
+  const page = FORM_PAGES.find(([pattern]) => pattern.test(path))?.[1](path);
+  if (!page) return undefined;
+  return /name="once" value="([^"]+)"/.exec((await open(b, page)).html)?.[1];
 }
 
 /**
@@ -42,6 +61,8 @@ export async function send(b: FakeBrowser, path: string, fields: Record<string, 
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
   if (opts.csrf !== null && opts.csrf !== undefined) body.append("csrf", opts.csrf);
+  const once = opts.once === undefined ? await onceFor(b, path) : opts.once;
+  if (once !== null && once !== undefined) body.append("once", once);
   const res = await b.request(`${ISSUER}${path}`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", origin: opts.origin ?? ISSUER },

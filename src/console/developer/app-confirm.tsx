@@ -21,7 +21,7 @@ export function confirmTitle(action: AppConfirmable, app: ManagedClient): string
  * deleting deletes).
  * @example <ConfirmAppAction action="delete" app={app} apiKeys={2} csrf={viewer.csrf} />
  */
-export function ConfirmAppAction(props: { action: AppConfirmable; app: ManagedClient; apiKeys: number; csrf: string }) {
+export function ConfirmAppAction(props: { action: AppConfirmable; app: ManagedClient; apiKeys: number; csrf: string; once?: string | undefined }) {
   const { app, action } = props;
   const path = appPath(app.id);
   const back = { href: path, label: "Cancel" };
@@ -32,6 +32,7 @@ export function ConfirmAppAction(props: { action: AppConfirmable; app: ManagedCl
         heading={`Reset the secret of “${app.name}”?`}
         action={`${path}/reset-secret`}
         csrf={props.csrf}
+        once={props.once}
         button={{ label: "Reset secret", ariaLabel: `Reset secret of app ${app.name}` }}
         cancel={back}
       >

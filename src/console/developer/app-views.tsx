@@ -7,7 +7,7 @@
 import type { Child } from "hono/jsx";
 import type { ManagedClient } from "../../admin/client-view";
 import { When } from "../../ui/when";
-import { CsrfField, FormProblems, PostButton, type FormProblem } from "../shared/forms";
+import { CsrfField, FormProblems, OnceField, PostButton, type FormProblem } from "../shared/forms";
 import { SecretOnce } from "../shared/secret";
 import { ACTION_ROWS, NOWRAP } from "../shared/styles";
 import { type AppFormValues } from "./app-form";
@@ -89,7 +89,7 @@ export function AppsList(props: { apps: readonly ManagedClient[]; now: number; n
 }
 
 /** `/console/apps/new`: the register form (again with its problems when they came back). */
-export function RegisterApp(props: { csrf: string; values: AppFormValues; problems: readonly FormProblem[]; offered: readonly string[] }) {
+export function RegisterApp(props: { csrf: string; once: string; values: AppFormValues; problems: readonly FormProblem[]; offered: readonly string[] }) {
   return (
     <>
       <h1>Register an app</h1>
@@ -97,6 +97,7 @@ export function RegisterApp(props: { csrf: string; values: AppFormValues; proble
       <FormProblems problems={props.problems} />
       <form method="post" action="/console/apps" class="stacked">
         <CsrfField token={props.csrf} />
+        <OnceField token={props.once} />
         <AppFields mode="register" values={props.values} problems={props.problems} offered={props.offered} />
         <p class="actions">
           <button type="submit" class="primary">

@@ -13,6 +13,8 @@ import { deleteManagedClient, resetClientSecret, setClientDisabled } from "../..
 import { createManagedClient, updateManagedClient } from "../../admin/clients-write";
 import { AdminError } from "../../admin/errors";
 import type { AppDeps } from "../../deps";
+import { FORM_ONCE_FIELD, issueFormOnce, spendFormOnce } from "../../session/form-once";
+import { formAlreadySentPage } from "../../ui/form-already-sent";
 import { consoleForbidden, consoleForm, type ConsoleEnv } from "../guard";
 import { consolePage } from "../layout";
 import { adminErrorPage } from "../shared/admin-errors";
@@ -56,12 +58,12 @@ export function developerAppRoutes(deps: AppDeps) {
   const registerForm = async (c: C, values: AppFormValues, problems: readonly FormProblem[]) => {
     const viewer = c.var.viewer;
     // Only what may be offered: a forged scope comes back as a problem, not as a new checkbox.
-    const offered = await offeredScopes(deps.db, viewer.session.accountId);
+    const [offered, once] = await Promise.all([offeredScopes(deps.db, viewer.session.accountId), issueFormOnce(deps.store, viewer.session.sid)]);
     return consolePage(
       c,
       viewer,
       { title: problems.length > 0 ? "Error: Register an app" : "Register an app", active: "apps", status: problems.length > 0 ? 400 : 200 },
-      <RegisterApp csrf={viewer.csrf} values={values} problems={problems} offered={offered} />,
+      <RegisterApp csrf={viewer.csrf} once={once} values={values} problems={problems} offered={offered} />,
     );
   };
 
@@ -74,6 +76,8 @@ export function developerAppRoutes(deps: AppDeps) {
     const values = appFormValues(form);
     const checked = newAppInput(values);
     if ("problems" in checked) return registerForm(c, values, checked.problems);
+    if (!(await spendFormOnce(deps.store, form[FORM_ONCE_FIELD], c.var.viewer.session.sid)))
+      return formAlreadySentPage(c, "The app was registered from it, and its secret shown that once. If the secret is lost, reset it on the app's page.", BACK.back);
     try {
       const { client, secret } = await createManagedClient(deps, c.var.viewer.asDeveloper, checked.input);
       return consolePage(c, c.var.viewer, { title: `${client.name} is registered`, active: "apps" }, <AppRegistered app={client} secret={secret} />);
@@ -143,11 +147,12 @@ export function developerAppRoutes(deps: AppDeps) {
         const keys = await listManagedApiKeys(deps, viewer.asDeveloper, { client: target.id });
         // Disabling revokes the live keys; deleting removes every one.
         const counted = action === "disable" ? keys.filter((k) => k.revokedAt === null).length : keys.length;
+        const once = action === "reset-secret" ? await issueFormOnce(deps.store, viewer.session.sid) : undefined;
         return await consolePage(
           c,
           viewer,
           { title: confirmTitle(action, target), active: "apps" },
-          <ConfirmAppAction action={action} app={target} apiKeys={counted} csrf={viewer.csrf} />,
+          <ConfirmAppAction action={action} app={target} apiKeys={counted} csrf={viewer.csrf} once={once} />,
         );
       } catch (e) {
         return adminErrorPage(c, e, BACK);
@@ -160,6 +165,10 @@ export function developerAppRoutes(deps: AppDeps) {
     const form = await consoleForm(c, deps);
     if (!form) return consoleForbidden(c);
     try {
+      // Someone else's app is 404 whatever the form carries; only then is the form's one-time token spent.
+      await getManagedClient(deps, c.var.viewer.asDeveloper, c.req.param("id"));
+      if (!(await spendFormOnce(deps.store, form[FORM_ONCE_FIELD], c.var.viewer.session.sid)))
+        return await formAlreadySentPage(c, "The secret was reset from it and the new one shown that once. If it is lost, reset the secret again.", { href: appPath(c.req.param("id")), label: "Back to the app" });
       const { client, secret } = await resetClientSecret(deps, c.var.viewer.asDeveloper, c.req.param("id"));
       return await consolePage(c, c.var.viewer, { title: `New secret for ${client.name}`, active: "apps" }, <SecretWasReset app={client} secret={secret} />);
     } catch (e) {

@@ -8,7 +8,7 @@ import type { ApiKey } from "../../apikeys/registry";
 import { API_KEY_EXPIRIES } from "../../ui/account-page";
 import { When } from "../../ui/when";
 import { ConfirmAction } from "../shared/confirm";
-import { CsrfField, FieldProblem, FormProblems, invalidAttrs, type FormProblem } from "../shared/forms";
+import { CsrfField, FieldProblem, FormProblems, invalidAttrs, OnceField, type FormProblem } from "../shared/forms";
 import { SecretOnce } from "../shared/secret";
 import { CHOICE_INPUT, NOWRAP } from "../shared/styles";
 
@@ -50,6 +50,8 @@ export interface KeysPageProps {
   keys: readonly ApiKey[];
   now: number;
   csrf: string;
+  /** The create form's one-time token: a reload cannot create a second key. */
+  once: string;
   /** The account's current scopes: what a new key may be limited to. */
   entitled: readonly string[];
   values: KeyFormValues;
@@ -119,6 +121,7 @@ export function KeysPage(props: KeysPageProps) {
       <FormProblems problems={problems} />
       <form method="post" action="/console/keys" class="stacked">
         <CsrfField token={props.csrf} />
+        <OnceField token={props.once} />
         <label for="key-name">
           Name <span class="hint">So you can tell it apart later, e.g. ci-deploy.</span>
         </label>

@@ -13,6 +13,8 @@ import { createManagedApiKey, listManagedApiKeys, revokeManagedApiKey } from "..
 import { AdminError } from "../../admin/errors";
 import { ApiKeyError, type ApiKey } from "../../apikeys/registry";
 import type { AppDeps } from "../../deps";
+import { FORM_ONCE_FIELD, issueFormOnce, spendFormOnce } from "../../session/form-once";
+import { formAlreadySentPage } from "../../ui/form-already-sent";
 import { API_KEY_EXPIRIES } from "../../ui/account-page";
 import { consoleForbidden, consoleForm, type ConsoleEnv } from "../guard";
 import { consolePage } from "../layout";
@@ -46,7 +48,7 @@ export function developerKeyRoutes(deps: AppDeps) {
 
   const keysPage = async (c: C, values: KeyFormValues, problems: readonly FormProblem[]) => {
     const viewer = c.var.viewer;
-    const [keys, entitled] = await Promise.all([ownKeys(c), getEntitlements(deps.db, viewer.session.accountId)]);
+    const [keys, entitled, once] = await Promise.all([ownKeys(c), getEntitlements(deps.db, viewer.session.accountId), issueFormOnce(deps.store, viewer.session.sid)]);
     return consolePage(
       c,
       viewer,
@@ -55,6 +57,7 @@ export function developerKeyRoutes(deps: AppDeps) {
         keys={keys}
         now={deps.now()}
         csrf={viewer.csrf}
+        once={once}
         entitled={entitled?.scopes ?? []}
         values={values}
         problems={problems}
@@ -78,6 +81,8 @@ export function developerKeyRoutes(deps: AppDeps) {
     const foreign = parsed.data.scopes.filter((s) => !entitled.has(s));
     if (foreign.length > 0) return keysPage(c, values, [{ field: "key-scopes", message: `Not among your scopes: ${foreign.join(", ")}. Pick again.` }]);
     const seconds = API_KEY_EXPIRIES.find((e) => e.value === parsed.data.expires)?.seconds ?? null;
+    if (!(await spendFormOnce(deps.store, form[FORM_ONCE_FIELD], viewer.session.sid)))
+      return formAlreadySentPage(c, "A key was created from it and shown that once. If that key is lost, revoke it and create a new one.", BACK.back);
     try {
       const { key, apiKey } = await createManagedApiKey(deps, viewer.asDeveloper, {
         name: parsed.data.name,

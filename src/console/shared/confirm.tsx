@@ -6,7 +6,7 @@
  * confirm: the page works everywhere, and the consequences can be spelled out in full.
  */
 import type { Child } from "hono/jsx";
-import { CsrfField } from "./forms";
+import { CsrfField, OnceField } from "./forms";
 
 /** Inputs of {@link ConfirmAction}. */
 export interface ConfirmActionProps {
@@ -26,6 +26,8 @@ export interface ConfirmActionProps {
   variant?: "danger" | "primary" | undefined;
   /** The way back without doing anything. */
   cancel: { href: string; label: string };
+  /** A one-time token when the answer shows a secret once (see OnceField). */
+  once?: string | undefined;
 }
 
 /**
@@ -39,6 +41,7 @@ export function ConfirmAction(props: ConfirmActionProps) {
       <div id="consequences">{props.children}</div>
       <form method="post" action={props.action} class="actions">
         <CsrfField token={props.csrf} />
+        {props.once !== undefined ? <OnceField token={props.once} /> : null}
         <button type="submit" class={props.variant ?? "danger"} aria-label={props.button.ariaLabel}>
           {props.button.label}
         </button>

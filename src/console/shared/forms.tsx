@@ -5,6 +5,7 @@
  * what it acts on, and the summary of what is wrong with a form that came back.
  */
 import type { Child } from "hono/jsx";
+import { FORM_ONCE_FIELD } from "../../session/form-once";
 import { FIELD_PROBLEM, WRAP_ANYWHERE } from "./styles";
 
 /**
@@ -13,6 +14,15 @@ import { FIELD_PROBLEM, WRAP_ANYWHERE } from "./styles";
  */
 export function CsrfField(props: { token: string }) {
   return <input type="hidden" name="csrf" value={props.token} />;
+}
+
+/**
+ * The form's one-time token (src/session/form-once.ts), for forms whose answer shows a key or a secret once:
+ * a reload that re-sends the form is refused instead of making a second one.
+ * @example <form method="post" action="/console/keys"><CsrfField token={csrf} /><OnceField token={once} />…</form>
+ */
+export function OnceField(props: { token: string }) {
+  return <input type="hidden" name={FORM_ONCE_FIELD} value={props.token} />;
 }
 
 /** Inputs of {@link PostButton}. */
