@@ -113,6 +113,8 @@ describe.each(["embedded", "upstash"] as const)("the operator console (%s store)
     expect(page.status).toBe(200);
     expect(visibleText(page.html)).toContain("Operator (no developer owns it)");
     expect(page.html).toContain(`aria-label="Disable client Web shop"`);
+    // Its OpenID Connect settings (the defaults here), as the developer's app page shows them.
+    expect(visibleText(page.html)).toMatch(/ID token algorithm\s*RS256\s*Signed UserInfo\s*No \(JSON\)\s*Post-logout redirect URIs\s*none/);
 
     const bad = await post(ops, `/console/admin/clients/${web}`, { scopes: "profile", redirect_uris: `${CB}\nhttp://shop.example.com/cb` });
     expect(bad.status).toBe(400);

@@ -1,15 +1,13 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 /**
- * An app's OpenID Connect settings on the developer's pages: the fieldset of the register and edit forms
- * (ID-token algorithm, signed UserInfo, post-logout redirect URIs) and the rows of the app's details. The
- * choices are the algorithms the server signs with; the rules stay in src/oidc/client-settings.ts.
+ * The "OpenID Connect" fieldset of the developer's register and edit forms (ID-token algorithm, signed
+ * UserInfo, post-logout redirect URIs); the app's page shows them with shared/oidc-details.tsx. The choices
+ * are the algorithms the server signs with; the rules stay in src/oidc/client-settings.ts.
  */
-import type { OidcClientSettings } from "../../oidc/client-settings";
 import { ID_TOKEN_ALGS } from "../../oidc/id-token";
 import { FieldProblem, invalidAttrs, type FormProblem } from "../shared/forms";
 import type { AppFormValues } from "./app-form";
-import { CodeList } from "./code-list";
 
 /** The options of the ID-token select: the algorithms, the default (RS256) first and said to be it. */
 const ID_TOKEN_CHOICES = ID_TOKEN_ALGS.map((alg, i) => ({ value: alg, label: i === 0 ? `${alg} (default)` : alg }));
@@ -71,35 +69,5 @@ export function OidcFieldset(props: { values: AppFormValues; problems: readonly 
       </textarea>
       <FieldProblem problems={problems} field="post_logout_redirect_uris" />
     </fieldset>
-  );
-}
-
-/**
- * The app's OpenID Connect settings as rows of its details list (`<dt>`/`<dd>` pairs).
- * @example <dl><OidcDetails settings={app.oidc} /></dl>
- */
-export function OidcDetails(props: { settings: OidcClientSettings }) {
-  const { settings } = props;
-  return (
-    <>
-      <dt>ID token algorithm</dt>
-      <dd id="app-id-token-alg">
-        <code>{settings.idTokenAlg}</code>
-      </dd>
-      <dt>Signed UserInfo</dt>
-      <dd id="app-userinfo-alg">
-        {settings.userinfoAlg === null ? (
-          <span class="muted">No (JSON)</span>
-        ) : (
-          <>
-            Yes, signed with <code>{settings.userinfoAlg}</code>
-          </>
-        )}
-      </dd>
-      <dt>Post-logout redirect URIs</dt>
-      <dd id="app-post-logout-uris">
-        <CodeList items={settings.postLogoutRedirectUris} none="none" />
-      </dd>
-    </>
   );
 }

@@ -12,8 +12,8 @@ import { SecretOnce } from "../shared/secret";
 import { ACTION_ROWS, NOWRAP } from "../shared/styles";
 import { type AppFormValues } from "./app-form";
 import { AppFields } from "./app-form-view";
-import { OidcDetails } from "./app-oidc-view";
-import { CodeList } from "./code-list";
+import { OidcDetails } from "../shared/oidc-details";
+import { CodeList } from "../shared/code-list";
 
 /** The path of an app's page. */
 export const appPath = (id: string) => `/console/apps/${encodeURIComponent(id)}`;

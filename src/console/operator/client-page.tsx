@@ -11,6 +11,7 @@ import { When } from "../../ui/when";
 import { consolePage } from "../layout";
 import { adminErrorPage } from "../shared/admin-errors";
 import { CsrfField, FieldProblem, FormProblems, invalidAttrs, PostButton, type FormProblem } from "../shared/forms";
+import { OidcDetails } from "../shared/oidc-details";
 import { accountLabels } from "./names";
 import { AccountLink, ButtonLink, Codes, DoneNotice } from "./parts";
 import { param, type OperatorContext } from "./route";
@@ -73,6 +74,7 @@ function Details(props: { client: ManagedClient; owner: string | undefined; now:
       <dd>
         <Codes items={a.introspectAudiences} none="nothing" />
       </dd>
+      <OidcDetails settings={a.oidc} />
     </dl>
   );
 }

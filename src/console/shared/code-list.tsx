@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-/** A list of values as code on the developer's app pages. */
+/** A list of values as code, one per line, on the console's detail pages. */
 
 /**
  * Values as code, one per line (URIs are long), or a muted word when there are none.
