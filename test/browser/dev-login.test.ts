@@ -3,19 +3,16 @@
  * (`src/node.ts` as `npm start` runs it): authorize through the dev connector, land at the client, open the
  * account page, link a second identity and unlink it.
  */
-import { existsSync } from "node:fs";
 import http from "node:http";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
 import { openDatabase } from "../../src/db/client";
 import { pkce } from "../support/login";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { hasChromium, launchChromium } from "./page-checks";
 
-const CHROMIUM = "/usr/bin/chromium";
-// Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
-const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
 const dir = tempDir("authbridge-browser-");
 let server: NodeServer;
 let browser: Browser;
@@ -36,10 +33,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => clientApp.listen(0, "127.0.0.1", () => r()));
   const addr = clientApp.address();
   callback = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}/cb`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

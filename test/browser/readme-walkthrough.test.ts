@@ -11,19 +11,17 @@
  * into test-artifacts/ (gitignored), and checks both pages are in standards mode and fit a phone.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, tempDir } from "../support/temp";
+import { hasChromium, launchChromium } from "./page-checks";
 import { PAGE_VARIANTS } from "./variants";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ARTIFACTS = join(ROOT, "test-artifacts");
-const CHROMIUM = "/usr/bin/chromium";
-// Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
-const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
 const README_ORIGIN = "http://localhost:8787";
 /** What a clone has that a working copy may add: never linked into the fresh directory. */
@@ -133,10 +131,7 @@ beforeAll(async () => {
     started.stderr?.on("data", onData);
     started.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${serverOutput}`)));
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
