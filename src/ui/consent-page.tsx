@@ -90,7 +90,7 @@ export function consentPage(c: Context, v: ConsentView, headers: Record<string, 
         <dd id="consent-resource">
           {v.target.kind === "sign-in" ? (
             <>
-              Signing you in: {v.clientName} learns who you are on {v.target.host}, and gets no access to anything else.
+              Signing you in with your account on {v.target.host}. The app learns who you are and gets no access to anything else.
             </>
           ) : (
             <>

@@ -21,6 +21,7 @@ import { addResource } from "../../src/resources/registry";
 import { pkce } from "../support/login";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
+import { signInWithDevLogin } from "./dev-sign-in";
 import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, type PageCheck, type Session } from "./page-checks";
 import { PAGE_VARIANTS } from "./variants";
 
@@ -79,10 +80,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`);
-  await page.fill('input[name="subject"]', "42");
-  await page.fill('input[name="username"]', "grace");
-  await Promise.all([page.waitForURL(`${issuer}/account`), page.getByRole("button", { name: "Sign in" }).click()]);
+  await signInWithDevLogin(page, issuer, { subject: "42", username: "grace" });
   signedIn = await context.storageState();
   await context.close();
 }, 90_000);
@@ -137,7 +135,7 @@ describe.skipIf(!hasChromium)("consent and connected apps in Chromium", () => {
     await page.goto(signIn());
     expect(await page.locator("h1").textContent()).toBe("Sign in to Notes Assistant?");
     expect(await page.title()).toBe("Sign in to Notes Assistant? · authbridge");
-    expect(await page.locator("#consent-resource").innerText()).toBe(`Signing you in: Notes Assistant learns who you are on ${new URL(issuer).host}, and gets no access to anything else.`);
+    expect(await page.locator("#consent-resource").innerText()).toBe(`Signing you in with your account on ${new URL(issuer).host}. The app learns who you are and gets no access to anything else.`);
     // The audience is this server's URL, which means nothing to a person: nowhere on the screen.
     expect(await page.locator("main").innerText()).not.toContain(issuer);
     expect(await page.locator("#consent-resource code").count()).toBe(0);

@@ -36,7 +36,7 @@ describe("the consent screen of a sign-in", () => {
     const html = await screen("sign-in-words", { scope: "openid email profile", resource: "" });
     expect(textOf(html, "consent-title")).toBe("Sign in to Inspector?");
     expect(html).toContain("<title>Sign in to Inspector? · authbridge</title>");
-    expect(textOf(html, "consent-resource")).toBe("Signing you in: Inspector learns who you are on localhost:8787, and gets no access to anything else.");
+    expect(textOf(html, "consent-resource")).toBe("Signing you in with your account on localhost:8787. The app learns who you are and gets no access to anything else.");
     // The audience is this server's URL: nowhere on the page, in a <code> or otherwise.
     expect(html).not.toContain(ISSUER);
     expect(html).not.toContain("Your identity");
