@@ -40,7 +40,7 @@ export function confirmLogoutPage(c: Context, v: { clientName: string | undefine
       <h1>Sign out?</h1>
       <p>
         {v.clientName ? <>{v.clientName} asks to sign you out. </> : null}
-        Signing out ends your session here{v.accountLabel ? <> as {v.accountLabel}</> : null}, and the apps you signed in to with it can no longer use it.
+        Signing out ends your session here{v.accountLabel ? <> as {v.accountLabel}</> : null}. The apps you signed in to with this session can no longer use it.
       </p>
       {/* After what is asked, next to the answer it bears on: where the person will (not) be sent. */}
       {v.notice ? <p role="alert">{v.notice}</p> : null}

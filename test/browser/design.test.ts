@@ -24,6 +24,7 @@ import { pkce } from "../support/login";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { freePort, tempDir } from "../support/temp";
 import { specimenApp } from "./design-specimen";
+import { signInWithDevLogin } from "./dev-sign-in";
 import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
 import { PAGE_VARIANTS } from "./variants";
 
@@ -80,10 +81,7 @@ let people = 0;
 /** Sign in on `page` through the dev picker as a new person, landing on the account page. */
 async function signInAsNewPerson(page: Page): Promise<void> {
   people += 1;
-  await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`);
-  await page.fill('input[name="subject"]', `${100 + people}`);
-  await page.fill('input[name="username"]', `grace-${people}`);
-  await Promise.all([page.waitForURL(`${issuer}/account`), page.getByRole("button", { name: "Sign in" }).click()]);
+  await signInWithDevLogin(page, issuer, { subject: `${100 + people}`, username: `grace-${people}` });
 }
 
 /** Sign a new person in to the app (an ID token), then follow the app's logout link with it as the hint. */
@@ -150,10 +148,7 @@ beforeAll(async () => {
   // Sign in through the dev picker and link a second identity, so the account page has rows and actions.
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${issuer}/auth/dev/start?intent=login&return_to=%2Faccount`);
-  await page.fill('input[name="subject"]', "7");
-  await page.fill('input[name="username"]', "ada");
-  await Promise.all([page.waitForURL(`${issuer}/account`), page.getByRole("button", { name: "Sign in" }).click()]);
+  await signInWithDevLogin(page, issuer, { subject: "7", username: "ada" });
   await page.click('a[href^="/auth/dev/start?intent=link"]');
   await page.selectOption('select[name="impersonate"]', "discord");
   await page.fill('input[name="subject"]', "8");
@@ -223,7 +218,7 @@ describe.skipIf(!hasChromium)("one design for every page", () => {
     const ada = await newVariantContext(browser, PAGE_VARIANTS[0], { session: signedIn });
     const asked = await ada.newPage();
     await asked.goto(PAGES.find((p) => p.name === "logout-confirm")!.url());
-    expect(await text(asked)).toEqual({ h1: "Sign out?", main: expect.stringContaining("Signing out ends your session here as ada, and the apps you signed in to with it can no longer use it.") });
+    expect(await text(asked)).toEqual({ h1: "Sign out?", main: expect.stringContaining("Signing out ends your session here as ada. The apps you signed in to with this session can no longer use it.") });
     expect(await asked.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true);
     expect(await asked.getByRole("link", { name: "Stay signed in" }).getAttribute("href")).toBe("/account");
     await asked.goto(PAGES.find((p) => p.name === "logout-confirm-app")!.url());
