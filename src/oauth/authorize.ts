@@ -34,6 +34,7 @@ import { parseScope } from "./form";
 import { answerWithCode, PendingRequest, redirectToClient } from "./pending";
 import { isValidChallenge } from "./pkce";
 import { readOidcRequest, sessionSatisfies } from "../oidc/authorize-params";
+import { askedIdentityScopes } from "../oidc/scopes";
 import { choosePersonTarget } from "../oidc/target";
 
 /** How long a person may take to sign in at the provider (seconds). */
@@ -54,14 +55,16 @@ async function lookUpClient(deps: AppDeps, clientId: string, redirectParam: stri
 
 /**
  * The scopes a code will stand for. A registered resource keeps only what it understands (all of them when
- * nothing was asked); asking only for others is `invalid_scope`, never a token with everything. For a
+ * nothing was asked) — and, in an OpenID Connect request, the identity scopes asked for, which are this
+ * server's own (the access token still carries only the resource's); asking only for others is
+ * `invalid_scope`, never a token with everything. For a
  * third-party client, also its own scope limit, and never "nothing asked, everything entitled": the
  * consent screen must show a definite list.
  */
 function requestScopes(asked: string[], target: Target, client: Client): string[] {
   let scopes = asked;
   if (target.resource) {
-    const understood = new Set(target.resource.scopes);
+    const understood = new Set([...target.resource.scopes, ...askedIdentityScopes(asked)]);
     scopes = asked.length > 0 ? asked.filter((s) => understood.has(s)) : target.resource.scopes;
     if (scopes.length === 0) throw new OAuthError("invalid_scope", `none of the requested scopes is understood by ${target.resource.name}`);
   }

@@ -15,8 +15,8 @@ import { covers, findConsent, recordConsent } from "../consent/consents";
 import type { AppDeps } from "../deps";
 import { randomToken } from "../lib/ids";
 import { isLoopbackHost } from "../lib/loopback";
-import { isSignInOnly, signInResource } from "../oidc/sign-in-target";
-import { withAskedIdentityScopes } from "../oidc/scopes";
+import { identityScopeWords, isSignInOnly, signInResource } from "../oidc/sign-in-target";
+import { isOpenIdGrant, withAskedIdentityScopes } from "../oidc/scopes";
 import { resourceLookup } from "../resources/lookup";
 import { describeScope } from "../resources/resource";
 import { checkCsrfToken, csrfToken } from "../session/csrf";
@@ -73,6 +73,7 @@ export async function askConsent(c: Context, deps: AppDeps, client: Client, req:
   // its scopes read in the sign-in's words (no registered resource describes them).
   const signIn = req.aud === deps.config.audience && isSignInOnly(req.scopes);
   const words = resource ?? (signIn ? signInResource(deps.config) : undefined);
+  const openId = isOpenIdGrant(req.scopes);
   const redirectHost = redirectHostOf(req.redirectUri);
   const redirect = new URL(req.redirectUri);
   return consentPage(
@@ -85,7 +86,7 @@ export async function askConsent(c: Context, deps: AppDeps, client: Client, req:
       redirectHost,
       loopback: redirect.protocol === "http:" && isLoopbackHost(redirect.hostname),
       target: signIn ? { kind: "sign-in", host: new URL(deps.config.issuer).host } : { kind: "resource", name: resource?.name ?? req.aud, uri: req.aud },
-      scopes: req.scopes.map((scope) => ({ scope, description: describeScope(words, scope), heldNow: held.has(scope) })),
+      scopes: req.scopes.map((scope) => ({ scope, description: describeScope(words, scope) ?? (openId ? identityScopeWords(scope) : undefined), heldNow: held.has(scope) })),
       accountLabel: identities.find((i) => i.username)?.username ?? undefined,
     },
     consentHeaders(req.redirectUri),

@@ -35,6 +35,16 @@ export function withAskedIdentityScopes(entitled: readonly string[], asked: read
 }
 
 /**
+ * The identity scopes asked for in an OpenID Connect request (none elsewhere): this server's own, about the
+ * person, so a registered resource that does not list them does not strip them from the request — they
+ * choose the ID token's claims, while the access token keeps only what the resource understands.
+ * @example askedIdentityScopes(["openid", "email", "notes:read"]) // ["openid", "email"]
+ */
+export function askedIdentityScopes(asked: readonly string[]): string[] {
+  return asked.includes("openid") ? asked.filter(isIdentityScope) : [];
+}
+
+/**
  * Whether a grant over `scopes` is an OpenID Connect one: it asked for `openid`.
  * @example if (isOpenIdGrant(grant.scopes)) idToken = await issueIdToken(…);
  */

@@ -16,6 +16,15 @@ const DESCRIPTIONS: Record<string, string> = {
   groups: "See your roles and groups",
 };
 
+/**
+ * The words for an identity scope on the consent screen, in any OpenID Connect request (a registered
+ * resource does not describe this server's own scopes).
+ * @example identityScopeWords("email") // "See your verified email address"
+ */
+export function identityScopeWords(scope: string): string | undefined {
+  return isIdentityScope(scope) ? DESCRIPTIONS[scope] : undefined;
+}
+
 /** Whether `scopes` ask for a sign-in and nothing more. */
 export function isSignInOnly(scopes: readonly string[]): boolean {
   return scopes.includes("openid") && scopes.every(isIdentityScope);
