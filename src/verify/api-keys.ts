@@ -11,8 +11,10 @@
  *   no secret) can push out only other refusals, never the live keys an API is serving.
  * - The checksum is checked on a cache miss, before any call: only well-formed keys are ever cached, so a
  *   hit needs no checksum, and noise never reaches the network.
- * - Well-formed keys with no answer yet are sent to the issuer within a budget (lookup-budget.ts): made-up
- *   keys cannot spend this API's introspection allowance at the issuer, past it they wait (503).
+ * - Well-formed keys not seen live lately are sent to the issuer within a budget (lookup-budget.ts): made-up
+ *   keys cannot spend this API's introspection allowance at the issuer, past it they wait (503). A key the
+ *   issuer called live in the last ten minutes is asked about whenever its answer is due (every request
+ *   with `cacheSeconds: 0`), never held back by a flood of others.
  */
 import { API_KEY_LENGTH, isWellFormedApiKey } from "../apikeys/format";
 import { nodeCrypto } from "../lib/node-crypto";
@@ -40,6 +42,8 @@ export type ApiKeyCheck = (key: string, nowMs: number) => ApiKeyAuthInfo | Promi
 
 const MALFORMED = "malformed API key";
 const INACTIVE = "the API key is not valid (unknown, revoked, expired, or its owner blocked)";
+/** How long a key the issuer called live is spared the look-up budget (its hash only, not the answer). */
+const KNOWN_LIVE_MS = 10 * 60_000;
 const OVER_BUDGET = "too many API keys to check at the issuer right now; try again shortly";
 
 const node = nodeCrypto;
@@ -111,6 +115,8 @@ export function createApiKeyCheck(o: ResolvedOptions, stats: ApiKeyStats): ApiKe
   const inFlight = new Map<string, Promise<ApiKeyAuthInfo | string>>();
   const introspect = introspector(k);
   const mayAsk = lookupBudget(k.maxLookupsPerMinute);
+  /** Hashes of keys answered live lately: asked about again without spending the budget. */
+  const knownLive = new TtlLru<true>(k.maxEntries);
 
   async function ask(key: string, hash: string, nowMs: number): Promise<ApiKeyAuthInfo | string> {
     stats.keyIntrospections++;
@@ -121,6 +127,7 @@ export function createApiKeyCheck(o: ResolvedOptions, stats: ApiKeyStats): ApiKe
     } else {
       const exp = outcome.claims.exp;
       live.set(hash, outcome, exp === undefined ? nowMs + cacheMs : Math.min(nowMs + cacheMs, exp * 1000), nowMs);
+      knownLive.set(hash, true, nowMs + KNOWN_LIVE_MS, nowMs);
     }
     return outcome;
   }
@@ -144,7 +151,7 @@ export function createApiKeyCheck(o: ResolvedOptions, stats: ApiKeyStats): ApiKe
     if (!isWellFormedApiKey(key)) throw new TokenRejected(MALFORMED);
     let pending = SHARE_ACROSS_REQUESTS ? inFlight.get(hash) : undefined;
     if (pending === undefined) {
-      if (!mayAsk(nowMs)) throw new VerifierUnavailable(OVER_BUDGET);
+      if (knownLive.get(hash, nowMs) === undefined && !mayAsk(nowMs)) throw new VerifierUnavailable(OVER_BUDGET);
       pending = ask(key, hash, nowMs).finally(() => inFlight.delete(hash));
       if (SHARE_ACROSS_REQUESTS) inFlight.set(hash, pending);
     }

@@ -356,6 +356,18 @@ describe("API keys through requireAuth: options, scopes, caching and failures (e
     expect((await call(p, generateApiKey())).status).toBe(503);
   });
 
+  it("a key seen live is asked about whenever its answer is due, budget or not (cacheSeconds: 0)", async () => {
+    const p = protectedApi(s, { apiKeys: { cacheSeconds: 0, maxLookupsPerMinute: 2 } });
+    const { key } = await serviceKey(s);
+    const before = s.introspections();
+    for (let i = 0; i < 5; i++) expect((await call(p, key)).status).toBe(200);
+    expect(s.introspections() - before).toBe(5);
+    // The budget (one left after the key's first look-up) still bounds made-up keys.
+    await expectInvalid(await call(p, generateApiKey()), /not valid/);
+    expect((await call(p, generateApiKey())).status).toBe(503);
+    expect((await call(p, key)).status).toBe(200);
+  });
+
   it("concurrent requests for one key share one introspection", async () => {
     const p = protectedApi(s);
     const { key } = await serviceKey(s);
