@@ -142,6 +142,23 @@ describe.skipIf(!hasChromium)("API keys on the account page, in a browser", () =
         },
       });
       await review.check(ctx, v, { name: "account-api-keys", open: `${issuer}/account`, status: 200, inWindow: ["#api-key-list"] });
+      // Reloading the page that showed a key sends its form again: told so, and no second key.
+      await review.check(ctx, v, {
+        name: "account-api-key-sent-twice",
+        status: 409,
+        open: async (p) => {
+          await p.goto(`${issuer}/account`);
+          const first = p.waitForResponse((r) => r.url() === `${issuer}/account/api-keys` && r.request().method() === "POST");
+          await createKey(p, { name: `twice-${variantLabel(v)}`, expires: "never" });
+          await first;
+          const again = p.waitForResponse((r) => r.url() === `${issuer}/account/api-keys` && r.request().method() === "POST");
+          await p.reload();
+          const answer = await again;
+          expect(await p.locator("h1").textContent()).toBe("This form was already sent");
+          expect(await p.content()).not.toMatch(/abk_[A-Za-z0-9]{20,}/);
+          return answer;
+        },
+      });
       await ctx.close();
     }
     review.expectNoProblems();
