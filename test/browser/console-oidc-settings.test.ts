@@ -13,12 +13,10 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/db/client";
 import { oidcSettings, type OidcClientSettings } from "../../src/oidc/client-settings";
-import { startNodeServer, type NodeServer } from "../support/node-server";
-import { freePort, tempDir } from "../support/temp";
 import { signInWithDevLogin } from "./dev-sign-in";
-import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
+import { artifactsDir, hasChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
+import { startPageServer, type PageServer } from "./page-server";
 import { PAGE_VARIANTS } from "./variants";
 
 const RULES = JSON.stringify({
@@ -31,8 +29,7 @@ const CB = "https://grafana.example.com/login/generic_oauth";
 // A long one: it must wrap on a phone, on the app's page and in the textarea.
 const BYE = ["https://grafana.example.com/login", "com.example.grafana.desktop.companion.app:/oauth2/signed-out/return"];
 
-const dir = tempDir("authbridge-console-oidc-");
-let server: NodeServer;
+let pages: PageServer;
 let browser: Browser;
 let issuer: string;
 let ARTIFACTS: string;
@@ -42,31 +39,19 @@ let appId = "";
 beforeAll(async () => {
   if (!hasChromium) return;
   ARTIFACTS = artifactsDir("console-oidc");
-  const port = await freePort();
-  issuer = `http://localhost:${port}`;
-  server = await startNodeServer({
-    cwd: dir.path,
-    port,
+  pages = await startPageServer({
+    prefix: "authbridge-console-oidc-",
     // A person clicking through the pages in four variants is not an attack.
-    env: { AUTHBRIDGE_ISSUER: issuer, AUTHBRIDGE_DEV_LOGIN: "1", HOST: "127.0.0.1", AUTHBRIDGE_RULES: RULES, RATE_LIMIT_PER_MINUTE: "100000" },
+    env: { AUTHBRIDGE_RULES: RULES, RATE_LIMIT_PER_MINUTE: "100000" },
   });
-  browser = await launchChromium();
+  ({ issuer, browser } = pages);
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  dir.remove();
-});
+afterAll(() => pages?.stop());
 
 /** What the server reads for the app, from its own database file. */
-async function storedSettings(id: string): Promise<OidcClientSettings> {
-  const { db, client } = openDatabase({ url: `file:${dir.path}/.data/authbridge.db` });
-  try {
-    return await oidcSettings(db, id);
-  } finally {
-    client.close();
-  }
+function storedSettings(id: string): Promise<OidcClientSettings> {
+  return pages.withDatabase((db) => oidcSettings(db, id));
 }
 
 /** Click `button` and wait for the answer to its POST to `path` to load; the answer. */
