@@ -12,10 +12,9 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNodeServer, type NodeServer } from "../support/node-server";
-import { freePort, tempDir } from "../support/temp";
 import { signInWithDevLogin } from "./dev-sign-in";
-import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
+import { artifactsDir, hasChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
+import { startPageServer, type PageServer } from "./page-server";
 import { PAGE_VARIANTS } from "./variants";
 
 // A developer's app is a third-party client: its tokens are for an API it names (one of its audiences).
@@ -28,8 +27,7 @@ const RULES = JSON.stringify({
   ],
 });
 
-const dir = tempDir("authbridge-console-dev-");
-let server: NodeServer;
+let pages: PageServer;
 let browser: Browser;
 let issuer: string;
 let ARTIFACTS: string;
@@ -37,22 +35,15 @@ let ARTIFACTS: string;
 beforeAll(async () => {
   if (!hasChromium) return;
   ARTIFACTS = artifactsDir("console");
-  const port = await freePort();
-  issuer = `http://localhost:${port}`;
-  server = await startNodeServer({
-    cwd: dir.path,
-    port,
+  pages = await startPageServer({
+    prefix: "authbridge-console-dev-",
     // A person clicking through every page in four variants is not an attack.
-    env: { AUTHBRIDGE_ISSUER: issuer, AUTHBRIDGE_DEV_LOGIN: "1", HOST: "127.0.0.1", AUTHBRIDGE_RULES: RULES, RATE_LIMIT_PER_MINUTE: "100000" },
+    env: { AUTHBRIDGE_RULES: RULES, RATE_LIMIT_PER_MINUTE: "100000" },
   });
-  browser = await launchChromium();
+  ({ issuer, browser } = pages);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  dir.remove();
-});
+afterAll(() => pages?.stop());
 
 /** Sign in on `page` through the dev login as GitHub user `subject` in `orgs`; the console lands on the apps. */
 async function signIn(page: Page, subject: string, orgs: string) {
