@@ -16,21 +16,18 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
 import { OPERATOR_ROUTES } from "../../src/console/operator/table";
-import { openDatabase } from "../../src/db/client";
 import { CONSOLE_RULES } from "../console/support";
 import { pkce } from "../support/login";
-import { startNodeServer, type NodeServer } from "../support/node-server";
-import { freePort, tempDir } from "../support/temp";
 import { signInWithDevLogin } from "./dev-sign-in";
-import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
+import { artifactsDir, hasChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
+import { startPageServer, type PageServer } from "./page-server";
 import { PAGE_VARIANTS } from "./variants";
 
 const CB = "https://app.example.com/cb"; // never visited: the code is read from the redirect
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const API_KEY_TYPE = "urn:authbridge:token-type:api-key";
 
-const dir = tempDir("authbridge-console-operator-");
-let server: NodeServer;
+let pages: PageServer;
 let browser: Browser;
 let issuer: string;
 let web: string;
@@ -40,27 +37,20 @@ let ARTIFACTS: string;
 beforeAll(async () => {
   if (!hasChromium) return;
   ARTIFACTS = artifactsDir("console");
-  const port = await freePort();
-  issuer = `http://localhost:${port}`;
-  server = await startNodeServer({
-    cwd: dir.path,
-    port,
+  pages = await startPageServer({
+    prefix: "authbridge-console-operator-",
     // A person clicking through every page in four variants is not an attack.
-    env: { AUTHBRIDGE_ISSUER: issuer, AUTHBRIDGE_DEV_LOGIN: "1", HOST: "127.0.0.1", AUTHBRIDGE_RULES: JSON.stringify(CONSOLE_RULES), RATE_LIMIT_PER_MINUTE: "100000" },
+    env: { AUTHBRIDGE_RULES: JSON.stringify(CONSOLE_RULES), RATE_LIMIT_PER_MINUTE: "100000" },
   });
-  const { db, client: raw } = openDatabase({ url: `file:${dir.path}/.data/authbridge.db` });
-  web = (await createClient(db, { name: "Web shop", isPublic: true, redirectUris: [CB] })).client.id;
-  const api = await createClient(db, { name: "Orders API", introspectAudiences: [issuer] });
-  rs = { id: api.client.id, secret: api.secret! };
-  raw.close();
-  browser = await launchChromium();
+  ({ issuer, browser } = pages);
+  await pages.withDatabase(async (db) => {
+    web = (await createClient(db, { name: "Web shop", isPublic: true, redirectUris: [CB] })).client.id;
+    const api = await createClient(db, { name: "Orders API", introspectAudiences: [issuer] });
+    rs = { id: api.client.id, secret: api.secret! };
+  });
 }, 90_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  dir.remove();
-});
+afterAll(() => pages?.stop());
 
 /** Sign in on `page` through the dev login as GitHub user `username` in `orgs`, landing on `to`. */
 const signIn = (page: Page, username: string, orgs: string, to: "/account" | "/console") => signInWithDevLogin(page, issuer, { subject: username, orgs }, to);
