@@ -19,18 +19,17 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { Browser, Page, Response as PageResponse } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
-import { openDatabase } from "../../src/db/client";
 import { pkce } from "../support/login";
-import { startNodeServer, type NodeServer } from "../support/node-server";
-import { freePort, tempDir } from "../support/temp";
+import type { NodeServer } from "../support/node-server";
 import { specimenApp } from "./design-specimen";
 import { signInWithDevLogin } from "./dev-sign-in";
-import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
+import { artifactsDir, hasChromium, newVariantContext, pageReview, variantCases, type Session } from "./page-checks";
+import { startPageServer, type PageServer } from "./page-server";
 import { PAGE_VARIANTS } from "./variants";
 
 const CALLBACK = "http://127.0.0.1:9/cb"; // never reached: the chooser is as far as the flow goes here
 
-const dir = tempDir("authbridge-design-");
+let pages: PageServer;
 let server: NodeServer;
 let specimen: ServerType;
 let specimenOrigin: string;
@@ -116,15 +115,9 @@ function authorizePath(client: string): string {
 beforeAll(async () => {
   if (!hasChromium) return;
   ARTIFACTS = artifactsDir("design");
-  const port = await freePort();
-  issuer = `http://localhost:${port}`;
-  server = await startNodeServer({
-    cwd: dir.path,
-    port,
+  pages = await startPageServer({
+    prefix: "authbridge-design-",
     env: {
-      AUTHBRIDGE_ISSUER: issuer,
-      AUTHBRIDGE_DEV_LOGIN: "1",
-      HOST: "127.0.0.1",
       LOG_FORMAT: "json",
       // Every platform configured, so the chooser shows them all (nothing here ever reaches a platform).
       GITHUB_CLIENT_ID: "gh-design",
@@ -137,13 +130,11 @@ beforeAll(async () => {
       RATE_LIMIT_PER_MINUTE: "100000",
     },
   });
-  const { db, client: raw } = openDatabase({ url: `file:${dir.path}/.data/authbridge.db` });
-  clientId = (await createClient(db, { name: "Design review app", isPublic: true, redirectUris: [CALLBACK] })).client.id;
-  raw.close();
+  ({ issuer, browser, server } = pages);
+  clientId = await pages.withDatabase(async (db) => (await createClient(db, { name: "Design review app", isPublic: true, redirectUris: [CALLBACK] })).client.id);
   specimen = serve({ fetch: specimenApp().fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((resolve) => specimen.once("listening", () => resolve()));
   specimenOrigin = `http://127.0.0.1:${(specimen.address() as AddressInfo).port}`;
-  browser = await launchChromium();
 
   // Sign in through the dev picker and link a second identity, so the account page has rows and actions.
   const context = await browser.newContext();
@@ -159,10 +150,8 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await pages?.stop();
   await new Promise((resolve) => (specimen ? specimen.close(resolve) : resolve(undefined)));
-  dir.remove();
 });
 
 describe.skipIf(!hasChromium)("one design for every page", () => {
