@@ -9,10 +9,9 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWellFormedApiKey } from "../../src/apikeys/format";
-import { startNodeServer, type NodeServer } from "../support/node-server";
-import { freePort, tempDir } from "../support/temp";
 import { signInWithDevLogin } from "./dev-sign-in";
-import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, variantLabel } from "./page-checks";
+import { artifactsDir, hasChromium, newVariantContext, pageReview, variantLabel } from "./page-checks";
+import { startPageServer, type PageServer } from "./page-server";
 import { PAGE_VARIANTS } from "./variants";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -26,8 +25,7 @@ const RULES = JSON.stringify({
   ],
 });
 
-const dir = tempDir("authbridge-browser-keys-");
-let server: NodeServer;
+let pages: PageServer;
 let browser: Browser;
 let issuer: string;
 let ARTIFACTS: string;
@@ -35,17 +33,11 @@ let ARTIFACTS: string;
 beforeAll(async () => {
   if (!hasChromium) return;
   ARTIFACTS = artifactsDir();
-  const port = await freePort();
-  issuer = `http://localhost:${port}`;
-  server = await startNodeServer({ cwd: dir.path, port, env: { AUTHBRIDGE_ISSUER: issuer, AUTHBRIDGE_DEV_LOGIN: "1", HOST: "127.0.0.1", AUTHBRIDGE_RULES: RULES } });
-  browser = await launchChromium();
+  pages = await startPageServer({ prefix: "authbridge-browser-keys-", env: { AUTHBRIDGE_RULES: RULES } });
+  ({ issuer, browser } = pages);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  dir.remove();
-});
+afterAll(() => pages?.stop());
 
 /** Sign in on `page` through the dev login as GitHub user `subject` (a member of acme), landing on /account. */
 const signIn = (page: Page, subject: string, username: string) => signInWithDevLogin(page, issuer, { subject, username, orgs: "acme" });
