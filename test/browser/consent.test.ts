@@ -16,20 +16,17 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
-import { openDatabase } from "../../src/db/client";
 import { addResource } from "../../src/resources/registry";
 import { pkce } from "../support/login";
-import { startNodeServer, type NodeServer } from "../support/node-server";
-import { freePort, tempDir } from "../support/temp";
 import { signInWithDevLogin } from "./dev-sign-in";
-import { artifactsDir, hasChromium, launchChromium, newVariantContext, pageReview, type PageCheck, type Session } from "./page-checks";
+import { artifactsDir, hasChromium, newVariantContext, pageReview, type PageCheck, type Session } from "./page-checks";
+import { startPageServer, type PageServer } from "./page-server";
 import { PAGE_VARIANTS } from "./variants";
 
 const RESOURCE = "https://notes.example.com/mcp";
 const RULES = { roles: {}, rules: [{ when: {}, grant: ["notes:read", "notes:write", "profile"] }] };
 
-const dir = tempDir("authbridge-consent-");
-let server: NodeServer;
+let pages: PageServer;
 let issuer: string;
 let browser: Browser;
 let callbackServer: http.Server;
@@ -50,25 +47,21 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => callbackServer.listen(0, "127.0.0.1", () => r()));
   callback = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/callback`;
-  const port = await freePort();
-  issuer = `http://localhost:${port}`;
-  server = await startNodeServer({
-    cwd: dir.path,
-    port,
+  pages = await startPageServer({
+    prefix: "authbridge-consent-",
     env: {
-      AUTHBRIDGE_ISSUER: issuer,
-      AUTHBRIDGE_DEV_LOGIN: "1",
       AUTHBRIDGE_DYNAMIC_REGISTRATION: "1",
       AUTHBRIDGE_RULES: JSON.stringify(RULES),
-      HOST: "127.0.0.1",
+      // A person going through every screen in every variant is not an attack.
       RATE_LIMIT_PER_MINUTE: "100000",
     },
   });
-  const { db, client: raw } = openDatabase({ url: `file:${dir.path}/.data/authbridge.db` });
-  await addResource(db, { uri: RESOURCE, name: "Team notes", scopes: ["notes:read", "notes:write"], descriptions: { "notes:read": "Read the team's notes", "notes:write": "Write and delete the team's notes" } }, "test");
-  const made = await createClient(db, { name: "notes-rs", introspectAudiences: [RESOURCE] });
-  rs = { id: made.client.id, secret: made.secret! };
-  raw.close();
+  ({ issuer, browser } = pages);
+  await pages.withDatabase(async (db) => {
+    await addResource(db, { uri: RESOURCE, name: "Team notes", scopes: ["notes:read", "notes:write"], descriptions: { "notes:read": "Read the team's notes", "notes:write": "Write and delete the team's notes" } }, "test");
+    const made = await createClient(db, { name: "notes-rs", introspectAudiences: [RESOURCE] });
+    rs = { id: made.client.id, secret: made.secret! };
+  });
   const reg = await fetch(`${issuer}/register`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -77,7 +70,6 @@ beforeAll(async () => {
   expect(reg.status).toBe(201);
   clientId = ((await reg.json()) as { client_id: string }).client_id;
 
-  browser = await launchChromium();
   const context = await browser.newContext();
   const page = await context.newPage();
   await signInWithDevLogin(page, issuer, { subject: "42", username: "grace" });
@@ -86,10 +78,8 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await pages?.stop();
   await new Promise((r) => (callbackServer ? callbackServer.close(r) : r(undefined)));
-  dir.remove();
 });
 
 /** `/authorize` for the app: for {@link RESOURCE}, or with `resource: null` a sign-in (no resource). */
