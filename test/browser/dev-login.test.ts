@@ -7,14 +7,11 @@ import http from "node:http";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
-import { openDatabase } from "../../src/db/client";
 import { pkce } from "../support/login";
-import { startNodeServer, type NodeServer } from "../support/node-server";
-import { freePort, tempDir } from "../support/temp";
-import { hasChromium, launchChromium } from "./page-checks";
+import { hasChromium } from "./page-checks";
+import { startPageServer, type PageServer } from "./page-server";
 
-const dir = tempDir("authbridge-browser-");
-let server: NodeServer;
+let pages: PageServer;
 let browser: Browser;
 let clientApp: http.Server;
 let issuer: string;
@@ -22,9 +19,8 @@ let callback: string;
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  const port = await freePort();
-  issuer = `http://localhost:${port}`;
-  server = await startNodeServer({ cwd: dir.path, port, env: { AUTHBRIDGE_ISSUER: issuer, AUTHBRIDGE_DEV_LOGIN: "1", HOST: "127.0.0.1" } });
+  pages = await startPageServer({ prefix: "authbridge-browser-" });
+  ({ issuer, browser } = pages);
   // The client application: shows what it received.
   clientApp = http.createServer((req, res) => {
     res.writeHead(200, { "content-type": "text/html" });
@@ -33,21 +29,16 @@ beforeAll(async () => {
   await new Promise<void>((r) => clientApp.listen(0, "127.0.0.1", () => r()));
   const addr = clientApp.address();
   callback = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}/cb`;
-  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await pages?.stop();
   clientApp?.close();
-  dir.remove();
 });
 
 describe.skipIf(!hasChromium)("in a browser", () => {
   it("authorize through the dev login, then link and unlink an identity on the account page", async () => {
-    const { db, client: raw } = openDatabase({ url: `file:${dir.path}/.data/authbridge.db` });
-    const { client } = await createClient(db, { name: "Demo app", isPublic: true, redirectUris: [callback] });
-    raw.close();
+    const { client } = await pages.withDatabase((db) => createClient(db, { name: "Demo app", isPublic: true, redirectUris: [callback] }));
 
     const page = await browser.newPage();
     const { challenge } = pkce();
@@ -78,7 +69,7 @@ describe.skipIf(!hasChromium)("in a browser", () => {
     expect(await page.locator("#identities").textContent()).toContain("ada-on-discord");
     // Dev identities read as the platform they stand for.
     expect(await page.locator("#identities li strong").allTextContents()).toEqual(["GitHub (dev)", "Discord (dev)"]);
-    await page.screenshot({ path: process.env.AUTHBRIDGE_SCREENSHOT ?? `${dir.path}/account.png` });
+    await page.screenshot({ path: process.env.AUTHBRIDGE_SCREENSHOT ?? `${pages.dir}/account.png` });
 
     const second = page.locator("#identities li", { hasText: "ada-on-discord" });
     await Promise.all([page.waitForURL(/\/account\?done=unlinked$/), second.locator("button", { hasText: "Unlink" }).click()]);
