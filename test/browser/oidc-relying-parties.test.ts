@@ -12,35 +12,32 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import * as oidc from "openid-client";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/clients/registry";
-import { openDatabase } from "../../src/db/client";
 import { setOidcSettings } from "../../src/oidc/client-settings";
-import { startNodeServer, type NodeServer } from "../support/node-server";
-import { freePort, tempDir } from "../support/temp";
+import { freePort } from "../support/temp";
+import { hasChromium } from "./page-checks";
+import { startPageServer, type PageServer } from "./page-server";
 
-const CHROMIUM = "/usr/bin/chromium";
 const PYTHON = "/usr/bin/python3";
-const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
 // Outside CI a machine without python3-authlib skips the Python RP; in CI (.ci/run installs it) it must run.
 const hasAuthlib = process.env.CI === "true" || (existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import authlib, requests"]).status === 0);
 const GUILD = "81384788765712384";
 const ROLE = "41771983423143937";
 const RULES = { roles: { ops: ["dash:edit"] }, rules: [{ when: { provider: "discord", guild: GUILD, role: ROLE }, grant: ["role:ops"] }] };
 
-const dir = tempDir("authbridge-oidc-browser-");
-let server: NodeServer;
+let pages: PageServer;
 let browser: Browser;
 let issuer: string;
 
 /** Register a confidential client for an RP at `origin` (`/cb` and `/bye`). */
 async function registerRp(name: string, origin: string): Promise<{ id: string; secret: string }> {
-  const { db, client: raw } = openDatabase({ url: `file:${dir.path}/.data/authbridge.db` });
-  const { client, secret } = await createClient(db, { name, redirectUris: [`${origin}/cb`], grants: ["authorization_code", "refresh_token"] });
-  await setOidcSettings(db, client.id, { postLogoutRedirectUris: [`${origin}/bye`] }, Date.now());
-  raw.close();
-  return { id: client.id, secret: secret! };
+  return pages.withDatabase(async (db) => {
+    const { client, secret } = await createClient(db, { name, redirectUris: [`${origin}/cb`], grants: ["authorization_code", "refresh_token"] });
+    await setOidcSettings(db, client.id, { postLogoutRedirectUris: [`${origin}/bye`] }, Date.now());
+    return { id: client.id, secret: secret! };
+  });
 }
 
 /** The person signs in through the chooser and the dev picker as a Discord member with the role. */
@@ -58,24 +55,11 @@ async function signInAtIssuer(page: Page, subject: string, username: string): Pr
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  const port = await freePort();
-  issuer = `http://localhost:${port}`;
-  server = await startNodeServer({
-    cwd: dir.path,
-    port,
-    env: { AUTHBRIDGE_ISSUER: issuer, AUTHBRIDGE_DEV_LOGIN: "1", HOST: "127.0.0.1", AUTHBRIDGE_RULES: JSON.stringify(RULES), AUTHBRIDGE_OIDC_GROUPS: "roles+platform" },
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  pages = await startPageServer({ prefix: "authbridge-oidc-browser-", env: { AUTHBRIDGE_RULES: JSON.stringify(RULES), AUTHBRIDGE_OIDC_GROUPS: "roles+platform" } });
+  ({ issuer, browser } = pages);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  dir.remove();
-});
+afterAll(() => pages?.stop());
 
 describe.skipIf(!hasChromium)("openid-client (npm) as the relying party", () => {
   let rp: http.Server;
