@@ -21,7 +21,7 @@
  * name, no redirects, the size and time bounds, the policy) is production's.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -32,7 +32,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMcpExample } from "../../examples/mcp/app";
 import { createApp } from "../../src/app";
@@ -49,10 +49,8 @@ import { testCertificate } from "../mcp/test-certificate";
 import { startNodeServer, type NodeServer } from "../support/node-server";
 import { claimsOf } from "../support/oauth";
 import { freePort, tempDir } from "../support/temp";
+import { hasChromium, launchChromium } from "./page-checks";
 
-const CHROMIUM = "/usr/bin/chromium";
-// Outside CI a machine without Chromium skips this file; in CI (.ci/run installs it) it must run.
-const hasChromium = existsSync(CHROMIUM) || process.env.CI === "true";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RULES = readFileSync(`${ROOT}authbridge.rules.example.json`, "utf8");
 /** Where the client's metadata document lives: a public-looking name this test resolves to 127.0.0.1. */
@@ -196,10 +194,7 @@ beforeAll(async () => {
   documentUrl = `https://${CIMD_HOST}:${await listen(documentServer)}/clients/mcp-e2e.json`;
   testCa = tls.caPem;
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
