@@ -6,6 +6,7 @@
  */
 import type { AccountDetail, AccountSummary } from "./accounts";
 import type { AuditEntry } from "./audit-log";
+import { describeClient } from "../clients/registry";
 import type { ManagedClient } from "./client-view";
 import type { OidcClientSettings } from "../oidc/client-settings";
 import type { Page } from "./pagination";
@@ -30,20 +31,9 @@ export function presentOidcSettings(s: OidcClientSettings) {
  * @example presentClient(await getManagedClient(deps, CLI_CALLER, id)).owner_account_id
  */
 export function presentClient(c: ManagedClient) {
-  return {
-    client_id: c.id,
-    name: c.name,
-    public: c.isPublic,
-    grants: c.grants,
-    scopes: c.scopes,
-    redirect_uris: c.redirectUris,
-    audiences: c.audiences,
-    introspect_audiences: c.introspectAudiences,
-    owner_account_id: c.ownerAccountId,
-    created_at: iso(c.createdAt),
-    disabled_at: iso(c.disabledAt),
-    ...presentOidcSettings(c.oidc),
-  };
+  // The registry's public view, with the owner placed before the times as the API has always shown it.
+  const { created_at, disabled_at, ...described } = describeClient(c);
+  return { ...described, owner_account_id: c.ownerAccountId, created_at, disabled_at, ...presentOidcSettings(c.oidc) };
 }
 
 /**

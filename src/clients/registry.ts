@@ -8,8 +8,8 @@ import { auditInsert } from "../audit";
 import type { Database } from "../db/client";
 import { apiKeys, clients } from "../db/schema";
 import { newId } from "../lib/ids";
-import { isLoopbackHost } from "../lib/loopback";
 import { SCOPE_TOKEN, SCOPE_TOKEN_RULE } from "../lib/scope";
+import { RedirectUri } from "./redirect-uri";
 import { hashClientSecret, newClientSecret } from "./secret-hash";
 
 /** Grant types a client may be allowed. */
@@ -59,15 +59,6 @@ export function isFirstParty(client: Pick<Client, "origin">): boolean {
 }
 
 const scopeToken = z.string().regex(SCOPE_TOKEN, SCOPE_TOKEN_RULE);
-const redirectUri = z
-  .string()
-  .refine((u) => URL.canParse(u) && !new URL(u).hash, "must be an absolute URI without a fragment")
-  .refine((u) => {
-    // zod runs every refinement even after one failed: an unparseable URI is the first one's problem only.
-    if (!URL.canParse(u)) return true;
-    const url = new URL(u);
-    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname)) || !["http:", "https:", "javascript:", "data:", "file:"].includes(url.protocol);
-  }, "must be https, http on loopback, or a private-use scheme");
 
 /** Input of {@link createClient}, validated. */
 export const CreateClientInput = z
@@ -76,7 +67,7 @@ export const CreateClientInput = z
     isPublic: z.boolean().default(false),
     grants: z.array(z.enum(GRANT_TYPES)).optional(),
     scopes: z.array(scopeToken).default([]),
-    redirectUris: z.array(redirectUri).default([]),
+    redirectUris: z.array(RedirectUri).default([]),
     audiences: z.array(z.string().min(1)).default([]),
     introspectAudiences: z.array(z.string().min(1)).default([]),
   })
@@ -113,7 +104,7 @@ export function toClient(row: typeof clients.$inferSelect): Client {
 }
 
 /** Public view of a client (for listings), in the snake_case of the CLI's and the protocol's JSON. */
-export function describeClient(c: Client) {
+export function describeClient(c: Pick<Client, "id" | "name" | "isPublic" | "grants" | "scopes" | "redirectUris" | "audiences" | "introspectAudiences" | "createdAt" | "disabledAt">) {
   return {
     client_id: c.id,
     name: c.name,

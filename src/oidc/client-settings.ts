@@ -9,7 +9,7 @@ import { eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client";
 import { clientOidc } from "../db/schema";
-import { isLoopbackHost } from "../lib/loopback";
+import { RedirectUri } from "../clients/redirect-uri";
 import { ID_TOKEN_ALGS, type IdTokenAlg } from "./id-token";
 
 /** A client's OpenID Connect settings. */
@@ -32,21 +32,11 @@ export const DEFAULT_OIDC_SETTINGS: Readonly<OidcClientSettings> = { idTokenAlg:
 /** The most post-logout redirect URIs one client may register. */
 export const MAX_POST_LOGOUT_URIS = 20;
 
-// The same rules as redirect URIs: absolute, no fragment, https (http only on loopback) or a private-use
-// scheme of a native app; never javascript:, data: or file:.
-const postLogoutUri = z
-  .string()
-  .refine((u) => URL.canParse(u) && !new URL(u).hash, "must be an absolute URI without a fragment")
-  .refine((u) => {
-    // zod runs every refinement even after one failed: an unparseable URI is the first one's problem only.
-    if (!URL.canParse(u)) return true;
-    const url = new URL(u);
-    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname)) || !["http:", "https:", "javascript:", "data:", "file:"].includes(url.protocol);
-  }, "must be https, http on loopback, or a private-use scheme");
 
 // One definition of each field, shared by the full registration and the partial update below.
 const Alg = z.enum(ID_TOKEN_ALGS, { message: `must be one of ${ID_TOKEN_ALGS.join(", ")}` });
-const PostLogoutUris = z.array(postLogoutUri).max(MAX_POST_LOGOUT_URIS, `at most ${MAX_POST_LOGOUT_URIS} URIs`);
+// Post-logout addresses follow the redirect URIs' rule (clients/redirect-uri.ts).
+const PostLogoutUris = z.array(RedirectUri).max(MAX_POST_LOGOUT_URIS, `at most ${MAX_POST_LOGOUT_URIS} URIs`);
 
 /** Input of {@link setOidcSettings}: what the operator registers (absent: the default). */
 export const OidcSettingsInput = z.object({
