@@ -8,16 +8,14 @@ import { listClients } from "../../src/clients/registry";
 import type { TestApp } from "../support/app";
 import type { FakeBrowser } from "../support/fakes";
 import { postForm } from "../support/oauth";
-import { clientIdIn, developerConsoleApp, onceFor, secretIn, send, tokenOf } from "./developer-support";
-import { ISSUER, signedIn } from "./support";
+import { clientIdIn, developerWorld, onceFor, secretIn, send } from "./developer-support";
+import { ISSUER } from "./support";
 
 let t: TestApp;
 let dana: FakeBrowser;
 let csrf: string;
 beforeAll(async () => {
-  t = await developerConsoleApp();
-  dana = await signedIn(t, "dana", "devs");
-  csrf = await tokenOf(dana);
+  ({ t, dana, csrf } = await developerWorld());
 });
 afterAll(() => t?.close());
 

@@ -12,7 +12,7 @@ import { auditEvents, clientOidc } from "../../src/db/schema";
 import { oidcSettings } from "../../src/oidc/client-settings";
 import type { TestApp } from "../support/app";
 import type { FakeBrowser } from "../support/fakes";
-import { accountOf, auditCount, auditOf, clientIdIn, developerConsoleApp, open, send, tokenOf } from "./developer-support";
+import { auditCount, auditOf, clientIdIn, developerWorld, open, send, tokenOf } from "./developer-support";
 import { signedIn } from "./support";
 
 const CB = "https://dash.example.com/cb";
@@ -23,10 +23,7 @@ let dana: FakeBrowser;
 let danaId: string;
 let csrf: string;
 beforeAll(async () => {
-  t = await developerConsoleApp();
-  dana = await signedIn(t, "dana", "devs");
-  danaId = await accountOf(dana);
-  csrf = await tokenOf(dana);
+  ({ t, dana, danaId, csrf } = await developerWorld());
 });
 afterAll(() => t?.close());
 

@@ -6,7 +6,7 @@ import { desc, eq } from "drizzle-orm";
 import { auditEvents } from "../../src/db/schema";
 import type { TestApp } from "../support/app";
 import type { FakeBrowser } from "../support/fakes";
-import { consoleApp, csrfOf, ISSUER } from "./support";
+import { consoleApp, csrfOf, ISSUER, signedIn } from "./support";
 
 /** ops → operators; devs → developers entitled to repos:read too (a scope their apps may be allowed). */
 export const DEV_RULES = {
@@ -20,6 +20,24 @@ export const DEV_RULES = {
 /** The console app with {@link DEV_RULES}. */
 export function developerConsoleApp(): Promise<TestApp> {
   return consoleApp({ env: { AUTHBRIDGE_RULES: JSON.stringify(DEV_RULES) } });
+}
+
+/** The console app, and developer `dana` (in `devs`) signed in: her browser, account id and form token. */
+export interface DeveloperWorld {
+  t: TestApp;
+  dana: FakeBrowser;
+  danaId: string;
+  csrf: string;
+}
+
+/**
+ * Start {@link developerConsoleApp} with `dana` signed in (close `t` after the file).
+ * @example let w: DeveloperWorld; beforeAll(async () => { w = await developerWorld(); });
+ */
+export async function developerWorld(): Promise<DeveloperWorld> {
+  const t = await developerConsoleApp();
+  const dana = await signedIn(t, "dana", "devs");
+  return { t, dana, danaId: await accountOf(dana), csrf: await tokenOf(dana) };
 }
 
 /** A GET's status, body and Location. */

@@ -12,7 +12,7 @@ import { clients } from "../../src/db/schema";
 import type { TestApp } from "../support/app";
 import type { FakeBrowser } from "../support/fakes";
 import { postForm } from "../support/oauth";
-import { accountOf, auditCount, auditOf, clientIdIn, developerConsoleApp, open, secretIn, send, tokenOf } from "./developer-support";
+import { auditCount, auditOf, clientIdIn, developerWorld, open, secretIn, send, tokenOf } from "./developer-support";
 import { signedIn } from "./support";
 
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -23,10 +23,7 @@ let dana: FakeBrowser;
 let danaId: string;
 let csrf: string;
 beforeAll(async () => {
-  t = await developerConsoleApp();
-  dana = await signedIn(t, "dana", "devs");
-  danaId = await accountOf(dana);
-  csrf = await tokenOf(dana);
+  ({ t, dana, danaId, csrf } = await developerWorld());
 });
 afterAll(() => t?.close());
 
