@@ -33,7 +33,7 @@ import { rateLimit } from "./ratelimit/middleware";
 import { createServices } from "./services";
 import { accountRoutes } from "./session/account-routes";
 import { consoleRoutes } from "./console/routes";
-import { openIdConfigurationRoutes, openIdMetadata } from "./oidc/discovery";
+import { openIdMetadata } from "./oidc/discovery";
 import { logoutRoutes } from "./oidc/logout";
 
 const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"];
@@ -103,9 +103,9 @@ export function createApp(appDeps: AppDeps): Hono {
   app.route("/", revokeRoutes(deps));
   app.route("/", introspectRoutes(deps, { apiKeys }));
   app.route("/", userinfoRoutes(deps));
+  // The metadata document at both well-known paths (RFC 8414 and OpenID Connect Discovery).
   app.route("/", metadataRoutes(deps, metadata));
-  // OpenID Connect: the same document at its own well-known path, and RP-initiated logout.
-  app.route("/", openIdConfigurationRoutes(deps, metadata));
+  // OpenID Connect: RP-initiated logout.
   app.route("/", logoutRoutes(deps));
   app.route("/", managementApiRoutes(deps));
   if (deps.config.metricsToken) app.route("/", metricsRoutes(deps.config.metricsToken, metrics));

@@ -37,10 +37,14 @@ export function buildMetadata(issuer: string, signingAlg: string, parts: Metadat
   return doc;
 }
 
-/** Routes: `/.well-known/oauth-authorization-server`. */
+/**
+ * Routes: the one metadata document at `/.well-known/oauth-authorization-server` (RFC 8414) and at
+ * `/.well-known/openid-configuration` (OpenID Connect Discovery 1.0): a client discovering either way sees
+ * one server.
+ */
 export function metadataRoutes(deps: AppDeps, parts: MetadataPart[]) {
   const doc = buildMetadata(deps.config.issuer, deps.config.signingAlg, parts);
-  return new Hono().get("/.well-known/oauth-authorization-server", (c) => {
+  return new Hono().on("GET", ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"], (c) => {
     c.header("Cache-Control", "public, max-age=3600");
     c.header("Access-Control-Allow-Origin", "*");
     return c.json(doc);

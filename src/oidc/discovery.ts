@@ -1,11 +1,9 @@
 /**
- * OpenID Connect Discovery 1.0: `/.well-known/openid-configuration`. The document is built by the same
- * function from the same parts as the RFC 8414 one (oauth/metadata.ts), and the OpenID part below is one
- * of those parts, so the two documents are identical: a client discovering either way sees one server.
+ * OpenID Connect Discovery 1.0: the OpenID Provider fields of the metadata document, one of its parts.
+ * `metadataRoutes` (oauth/metadata.ts) serves the one document at `/.well-known/openid-configuration` as
+ * well as at the RFC 8414 path, so a client discovering either way sees one server.
  */
-import { Hono } from "hono";
-import type { AppDeps } from "../deps";
-import { buildMetadata, type MetadataPart } from "../oauth/metadata";
+import type { MetadataPart } from "../oauth/metadata";
 import { PERSON_CLAIMS } from "./claims";
 import { ID_TOKEN_ALGS } from "./id-token";
 import { END_SESSION_PATH } from "./logout";
@@ -33,17 +31,4 @@ export function openIdMetadata(issuer: string): MetadataPart {
     request_uri_parameter_supported: false,
     prompt_values_supported: ["none", "login", "consent", "select_account"],
   };
-}
-
-/**
- * Routes: `/.well-known/openid-configuration`, over the same parts as `metadataRoutes`.
- * @example app.route("/", openIdConfigurationRoutes(deps, parts));
- */
-export function openIdConfigurationRoutes(deps: AppDeps, parts: MetadataPart[]) {
-  const doc = buildMetadata(deps.config.issuer, deps.config.signingAlg, parts);
-  return new Hono().get("/.well-known/openid-configuration", (c) => {
-    c.header("Cache-Control", "public, max-age=3600");
-    c.header("Access-Control-Allow-Origin", "*");
-    return c.json(doc);
-  });
 }
